@@ -1,0 +1,154 @@
+"""The `keras-gans` command line."""
+
+import functools
+import os
+import pathlib
+import sys
+
+import click
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def friendly_errors(fn):
+    """Turn expected failures into a one-line `Error: ...` (set KERAS_GANS_DEBUG=1
+    for the traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if os.environ.get("KERAS_GANS_DEBUG"):
+            return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except (ValueError, FileNotFoundError, RuntimeError, OSError) as e:
+            message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise click.ClickException(message) from None
+
+    return wrapper
+
+
+def parse_overrides(pairs, extra):
+    """`--set k=v` pairs and leftover `--key value` / `--key=value` words."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.UsageError(f"--set wants KEY=VALUE, got {pair!r}.")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v
+    words = list(extra)
+    while words:
+        word = words.pop(0)
+        if not word.startswith("--"):
+            raise click.UsageError(f"Unexpected argument {word!r}: options look like --key value.")
+        key = word[2:]
+        if "=" in key:
+            key, value = key.split("=", 1)
+        elif words and not words[0].startswith("--"):
+            value = words.pop(0)
+        else:
+            value = "true"
+        out[key.replace("-", "_")] = value
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="keras-gans")
+def main():
+    """keras-gans: train, sample and export the GAN zoo's models."""
+
+
+@main.command()
+@friendly_errors
+def zoo():
+    """List the zoo's entries with their paper and default data."""
+    from keras_gans import recipes
+    rows = [recipes.load(name) for name in recipes.entries()]
+    width = max(len(r.entry) for r in rows)
+    for r in rows:
+        click.echo(f"{r.entry:<{width}}  {r.model:<14} data={r.data:<12} {r.paper}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("entry")
+@click.option("--data", help="Dataset name (embedded, tfds) or a folder/.npz path.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the data.")
+@click.option("--steps", type=click.IntRange(min=1), help="Total training steps (instead of epochs).")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Images per step.")
+@click.option("--precision", type=click.Choice(["auto", "float32", "mixed_bfloat16", "mixed_float16"]),
+              default="auto", show_default=True,
+              help="auto: mixed precision on a GPU; bf16 on a CPU with native bf16; else float32.")
+@click.option("--seed", type=int, help="Seed for weights, data order and latents.")
+@click.option("--out", "out", type=click.Path(file_okay=False), help="Run directory [runs/ENTRY].")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Recipe override (also accepted as --key value).")
+@click.pass_context
+@friendly_errors
+def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, sets):
+    """Train zoo ENTRY (a name from `keras-gans zoo` or a .toml recipe).
+
+    Any recipe option can be overridden: `--latent-dim 64` or `--set latent_dim=64`.
+    Running again with the same --out resumes from the latest checkpoint.
+    """
+    from keras_gans import recipes, train as train_lib
+    if epochs and steps:
+        raise click.UsageError("Give --epochs or --steps, not both.")
+    overrides = parse_overrides(sets, ctx.args)
+    for key, value in (("data", data), ("epochs", epochs), ("steps", steps),
+                       ("batch_size", batch_size)):
+        if value is not None:
+            overrides[key] = value
+    if epochs:
+        overrides["steps"] = "none"
+    recipe = recipes.load(entry).override(overrides)
+    out = pathlib.Path(out or pathlib.Path("runs") / recipe.entry)
+    train_lib.run(recipe, out, precision=precision, seed=seed, log=click.echo)
+    click.echo(f"Samples in {out / 'samples'}; checkpoints in {out / 'checkpoints'}.")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("-n", "num", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.png",
+              show_default=True, help="PNG grid to write.")
+@click.option("--seed", type=int, help="Latent seed (same seed, same images).")
+@click.option("--ncols", type=click.IntRange(min=1), help="Images per row.")
+@friendly_errors
+def sample(source, num, output, seed, ncols):
+    """Write a PNG grid of N samples from a run directory or an export."""
+    from keras_gans import export as export_lib, files
+    path = resolve_export(source)
+    loaded, meta = export_lib.load(path)
+    images = export_lib.generate(loaded, num, seed=seed, latent_dim=meta.get("latent_dim"))
+    files.save_png(output, files.grid(images, ncols=ncols))
+    click.echo(f"Wrote {num} samples to {output}")
+
+
+def resolve_export(source):
+    """An export directory for a run directory or export directory."""
+    from keras_gans import export as export_lib, train as train_lib
+    source = pathlib.Path(source)
+    if export_lib.is_export(source):
+        return source
+    if export_lib.is_export(source / "export"):
+        return source / "export"
+    model, info = train_lib.load_run(source)
+    return train_lib.export_run(model, info)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Export directory [RUN_DIR/export].")
+@friendly_errors
+def export(run_dir, output):
+    """Export RUN_DIR's latest checkpoint as a SavedModel."""
+    from keras_gans import train as train_lib
+    model, info = train_lib.load_run(run_dir)
+    path = train_lib.export_run(model, info, output)
+    click.echo(f"Exported SavedModel to {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

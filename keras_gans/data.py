@@ -1,0 +1,366 @@
+"""Image data for GAN training: a name or a path in, a `tf.data.Dataset` out.
+
+`load()` accepts
+  - `"mnist5k"` (the default; also `"embedded"`): 5,000 real MNIST digits
+    shipped inside the package, so training works with no network;
+  - `"fashion_mnist"`: Debian's `dataset-fashion-mnist` files when they are
+    installed (`/usr/share/datasets/fashion-mnist/`), else tensorflow-datasets;
+  - any other tensorflow-datasets name (`mnist`, `cifar10`, `celeb_a`, ...);
+  - a folder of image files (PNG, JPEG, BMP, GIF); when every image sits in a
+    sub-folder, the sub-folder names are the class labels;
+  - an `.npz` file with images under `x` (or `images`, `x_train`) and,
+    optionally, labels under `y` (or `labels`, `y_train`).
+
+Images come out as float32 in [-1, 1], NHWC, batched (full batches only),
+shuffled and prefetched; with labels the elements are `(images, labels)`.
+Problems raise `DataError`, whose one-line message says what was tried and how
+to fix it.
+"""
+
+import dataclasses
+import gzip
+import os
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+EMBEDDED = ("mnist5k", "mnist_5k", "embedded")
+EMBEDDED_FILE = pathlib.Path(__file__).parent / "datasets" / "mnist_5k.npz"
+DEBIAN_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+NPZ_IMAGE_KEYS = ("x", "images", "x_train", "image")
+NPZ_LABEL_KEYS = ("y", "labels", "y_train", "label")
+
+
+class DataError(ValueError):
+    """Data could not be found or read; the message says how to fix it."""
+
+
+@dataclasses.dataclass
+class ImageData:
+    """A batched dataset and what a model needs to know about it."""
+
+    dataset: tf.data.Dataset
+    image_shape: tuple
+    num_classes: int | None
+    num_examples: int | None
+    batch_size: int
+    source: str
+    class_names: list | None = None
+
+    @property
+    def has_labels(self):
+        return self.num_classes is not None
+
+    @property
+    def steps_per_epoch(self):
+        if self.num_examples is None:
+            return None
+        return self.num_examples // self.batch_size
+
+
+# ------------------------------------------------------------------ arrays
+def _embedded(split):
+    with np.load(EMBEDDED_FILE) as f:
+        x, y = f["x"], f["y"]
+    return x[..., None], y.astype("int64"), [str(i) for i in range(10)]
+
+
+def _read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic = int.from_bytes(raw[0:4], "big")
+    ndim = magic & 0xFF
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+FASHION_CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
+                   "shirt", "sneaker", "bag", "ankle boot"]
+
+
+def _debian_fashion_mnist(split, root=None):
+    root = pathlib.Path(root or DEBIAN_FASHION_MNIST)
+    prefix = {"train": "train", "test": "t10k"}.get(split)
+    if prefix is None:
+        raise DataError(f"Fashion-MNIST files have splits 'train' and 'test', not {split!r}.")
+    x = _read_idx(root / f"{prefix}-images-idx3-ubyte.gz")
+    y = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz")
+    return x[..., None], y.astype("int64"), FASHION_CLASSES
+
+
+def _npz(path):
+    try:
+        f = np.load(path)
+    except Exception as e:  # noqa: BLE001 - any unreadable file
+        raise DataError(f"Cannot read {path} as .npz ({e}): save it with numpy.savez.") from None
+    with f:
+        xkey = next((k for k in NPZ_IMAGE_KEYS if k in f.files), None)
+        if xkey is None:
+            raise DataError(f"{path} has no images: store them under one of "
+                            f"{', '.join(NPZ_IMAGE_KEYS)} (it has {', '.join(f.files) or 'nothing'}).")
+        x = f[xkey]
+        ykey = next((k for k in NPZ_LABEL_KEYS if k in f.files), None)
+        y = f[ykey].astype("int64").reshape(-1) if ykey else None
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[-1] not in (1, 3, 4):
+        raise DataError(f"{path}: images must be N x H x W (x C with C in 1, 3, 4), "
+                        f"got shape {x.shape}.")
+    if y is not None and len(y) != len(x):
+        raise DataError(f"{path}: {len(x)} images but {len(y)} labels.")
+    if x.dtype != np.uint8:
+        x = x.astype("float32")
+        lo, hi = float(x.min()), float(x.max())
+        if lo >= -1.0 - 1e-6 and hi <= 1.0 + 1e-6 and lo < 0:
+            x = (x + 1.0) * 127.5  # already in [-1, 1]
+        elif hi <= 1.0 + 1e-6:
+            x = x * 255.0  # in [0, 1]
+        x = np.clip(np.round(x), 0, 255).astype(np.uint8)
+    classes = None
+    if y is not None:
+        if y.min() < 0:
+            raise DataError(f"{path}: labels must be integers from 0, found {y.min()}.")
+        classes = [str(i) for i in range(int(y.max()) + 1)]
+    return x, y, classes
+
+
+def _folder_files(root):
+    root = pathlib.Path(root)
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise DataError(f"No images (.png, .jpg, .bmp, .gif) found in folder {root}: "
+                        f"put image files in it or in one sub-folder per class.")
+    parents = {p.parent for p in files}
+    if all(p.parent != root for p in files) and all(par.parent == root for par in parents):
+        class_names = sorted(par.name for par in parents)
+        index = {name: i for i, name in enumerate(class_names)}
+        labels = [index[p.parent.name] for p in files]
+        return [str(p) for p in files], labels, class_names
+    return [str(p) for p in files], None, None
+
+
+# --------------------------------------------------------------- pipeline
+def _to_float(images, image_size, channels):
+    """uint8 (or float 0..255) NHWC -> float32 in [-1, 1] at the wanted size."""
+    x = tf.cast(images, tf.float32)
+    if channels is not None:
+        have = x.shape[-1]
+        if have == 4:
+            x = x[..., :3]
+            have = 3
+        if have == 1 and channels == 3:
+            x = tf.repeat(x, 3, axis=-1)
+        elif have == 3 and channels == 1:
+            x = tf.image.rgb_to_grayscale(x)
+    if image_size is not None and tuple(x.shape[1:3]) != tuple(image_size):
+        x = tf.image.resize(x, image_size, antialias=True)
+    return tf.clip_by_value(x / 127.5 - 1.0, -1.0, 1.0)
+
+
+def _size(image_size):
+    if image_size is None:
+        return None
+    if isinstance(image_size, int):
+        return (image_size, image_size)
+    return tuple(int(s) for s in image_size)
+
+
+def _finish(ds, n, batch_size, shuffle, seed, source):
+    if n is not None and n < batch_size:
+        raise DataError(f"{source} has {n} images, fewer than one batch of {batch_size}: "
+                        f"lower the batch size (--batch-size).")
+    if shuffle:
+        ds = ds.shuffle(min(n, 60000) if n else 10000, seed=seed, reshuffle_each_iteration=True)
+    return ds
+
+
+def from_arrays(x, y=None, batch_size=64, image_size=None, channels=None, shuffle=True,
+                seed=None, source="arrays", class_names=None):
+    """An `ImageData` from uint8 images (N, H, W, C) and optional int labels."""
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[..., None]
+    size = _size(image_size) or tuple(x.shape[1:3])
+    out_channels = channels or (3 if x.shape[-1] == 4 else x.shape[-1])
+    n = len(x)
+    elements = (x, np.asarray(y, dtype="int64")) if y is not None else x
+    ds = tf.data.Dataset.from_tensor_slices(elements)
+    ds = _finish(ds, n, batch_size, shuffle, seed, source)
+    ds = ds.batch(batch_size, drop_remainder=True)
+    if y is not None:
+        ds = ds.map(lambda a, b: (_to_float(a, size, out_channels), b),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(lambda a: _to_float(a, size, out_channels), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
+    num_classes = None
+    if y is not None:
+        num_classes = len(class_names) if class_names else int(np.max(y)) + 1
+    return ImageData(ds, (*size, out_channels), num_classes, n, batch_size, source, class_names)
+
+
+def _from_files(files, labels, class_names, batch_size, image_size, channels, shuffle, seed,
+                source):
+    first = tf.io.decode_image(tf.io.read_file(files[0]), expand_animations=False)
+    size = _size(image_size) or tuple(first.shape[:2])
+    out_channels = channels or (3 if first.shape[-1] in (3, 4) else 1)
+
+    def decode(path):
+        img = tf.io.decode_image(tf.io.read_file(path), channels=out_channels,
+                                 expand_animations=False)
+        img = tf.image.resize(tf.cast(img, tf.float32), size, antialias=True)
+        img.set_shape((*size, out_channels))
+        return img
+
+    n = len(files)
+    ds = tf.data.Dataset.from_tensor_slices((files, labels) if labels else files)
+    ds = _finish(ds, n, batch_size, shuffle, seed, source)
+    if labels:
+        ds = ds.map(lambda p, l: (decode(p), l), num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=True)
+    if labels:
+        ds = ds.map(lambda a, b: (_to_float(a, None, None), b))
+    else:
+        ds = ds.map(lambda a: _to_float(a, None, None))
+    ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ImageData(ds, (*size, out_channels), len(class_names) if class_names else None, n,
+                     batch_size, source, class_names)
+
+
+def _tfds(name, split, batch_size, image_size, channels, shuffle, seed, data_dir=None):
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError:
+        raise DataError(f"{name!r} is not a folder, .npz or embedded set, and "
+                        f"tensorflow-datasets is not installed: pip install tensorflow-datasets."
+                        ) from None
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except Exception as e:  # noqa: BLE001 - tfds raises many kinds
+        raise DataError(f"Unknown dataset {name!r}: not a folder or .npz file, not embedded "
+                        f"({', '.join(EMBEDDED)}), and tensorflow-datasets says: "
+                        f"{str(e).splitlines()[0]}") from None
+    try:
+        builder.download_and_prepare()
+        ds = builder.as_dataset(split=split)
+    except Exception as e:  # noqa: BLE001 - network, disk, missing split
+        raise DataError(f"Could not get {name!r} (split {split!r}) from tensorflow-datasets: "
+                        f"{str(e).splitlines()[0][:200]}. Check the network, or pass a local "
+                        f"folder/.npz with --data, or the embedded 'mnist5k'.") from None
+    info = builder.info
+    features = info.features
+    image_key = "image" if "image" in features else None
+    if image_key is None:
+        raise DataError(f"tensorflow-datasets {name!r} has no 'image' feature "
+                        f"(features: {', '.join(features)}); pick an image dataset.")
+    label_feature = features["label"] if "label" in features else None
+    num_classes = getattr(label_feature, "num_classes", None)
+    class_names = list(getattr(label_feature, "names", []) or []) or None
+    shape = features[image_key].shape
+    size = _size(image_size) or tuple(shape[:2])
+    if None in size:
+        raise DataError(f"Images of {name!r} vary in size: give an image size (--image-size).")
+    out_channels = channels or (3 if shape[-1] in (3, 4, None) else shape[-1])
+    n = info.splits[split].num_examples if split in info.splits else None
+
+    def prep(ex):
+        img = tf.cast(ex[image_key], tf.float32)
+        if img.shape[-1] != out_channels:
+            img = img[..., :3] if img.shape[-1] == 4 else img
+            if img.shape[-1] == 1 and out_channels == 3:
+                img = tf.repeat(img, 3, axis=-1)
+            elif img.shape[-1] == 3 and out_channels == 1:
+                img = tf.image.rgb_to_grayscale(img)
+        if tuple(img.shape[:2]) != size:
+            img = tf.image.resize(img, size, antialias=True)
+        img = tf.ensure_shape(img, (*size, out_channels))
+        img = img / 127.5 - 1.0
+        if num_classes is not None:
+            return img, tf.cast(ex["label"], tf.int64)
+        return img
+
+    ds = _finish(ds, n, batch_size, shuffle, seed, f"tfds {name}")
+    ds = ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return ImageData(ds, (*size, out_channels), num_classes, n, batch_size,
+                     f"tfds {name}", class_names)
+
+
+def _looks_like_path(name):
+    return os.sep in name or "/" in name or name.startswith(".") or name.endswith(".npz")
+
+
+def load(name=None, batch_size=64, image_size=None, channels=None, split="train",
+         labels=None, shuffle=True, seed=None, data_dir=None):
+    """Load images as an `ImageData` (dataset of float32 images in [-1, 1]).
+
+    Args:
+        name: embedded name, tensorflow-datasets name, folder or .npz path
+            (None: the embedded MNIST subset).
+        batch_size: images per batch (incomplete batches are dropped).
+        image_size: int or (height, width) to resize to (default: as stored).
+        channels: 1 or 3 to convert to (default: as stored).
+        split: dataset split ("train", "test", ...).
+        labels: None to keep labels where the source has them, True to
+            require them (a `DataError` if there are none), False to drop them.
+        shuffle, seed: shuffle each epoch, reproducibly with `seed`.
+        data_dir: tensorflow-datasets data directory.
+    """
+    name = str(name) if name is not None else EMBEDDED[0]
+    size = _size(image_size)
+    path = pathlib.Path(os.path.expanduser(name))
+    if path.is_dir():
+        files, ys, class_names = _folder_files(path)
+        data = _from_files(files, ys, class_names, batch_size, size, channels, shuffle, seed,
+                           f"folder {path}")
+    elif path.is_file():
+        if path.suffix.lower() != ".npz":
+            raise DataError(f"{path} is a file but not an .npz: pass a folder of images, "
+                            f"an .npz, or a dataset name.")
+        x, y, classes = _npz(path)
+        data = from_arrays(x, y, batch_size, size, channels, shuffle, seed, f"{path}", classes)
+    elif name.lower() in EMBEDDED:
+        x, y, classes = _embedded(split)
+        data = from_arrays(x, y, batch_size, size, channels, shuffle, seed,
+                           "embedded MNIST (5k)", classes)
+    elif _looks_like_path(name):
+        raise DataError(f"No such folder or .npz file: {path}. Check the path.")
+    elif name.lower().replace("-", "_") == "fashion_mnist" and (
+            DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").exists():
+        x, y, classes = _debian_fashion_mnist(split)
+        data = from_arrays(x, y, batch_size, size, channels, shuffle, seed,
+                           f"Fashion-MNIST ({DEBIAN_FASHION_MNIST})", classes)
+    else:
+        data = _tfds(name, split, batch_size, size, channels, shuffle, seed, data_dir)
+    if labels is True and not data.has_labels:
+        raise DataError(f"{data.source} has no labels, and this model needs them: use labelled "
+                        f"data (a tfds set with labels, an .npz with 'y', or a folder with one "
+                        f"sub-folder per class).")
+    if labels is False and data.has_labels:
+        data.dataset = data.dataset.map(lambda x, y: x)
+        data.num_classes = None
+        data.class_names = None
+    return data
+
+
+def load_arrays(name=None, split="train", image_size=None, channels=None, limit=None):
+    """All images of a source as (float32 images in [-1, 1], labels or None) numpy
+    arrays; for evaluation and tests. `limit` caps the number of images."""
+    data = load(name, batch_size=1, image_size=image_size, channels=channels, split=split,
+                shuffle=False)
+    ds = data.dataset.unbatch()
+    if limit:
+        ds = ds.take(limit)
+    xs, ys = [], []
+    for el in ds.batch(1024).as_numpy_iterator():
+        if data.has_labels:
+            xs.append(el[0])
+            ys.append(el[1])
+        else:
+            xs.append(el)
+    x = np.concatenate(xs)
+    return x, (np.concatenate(ys) if ys else None)

@@ -1,0 +1,100 @@
+"""Files: atomic writes, PNG grids, reading images."""
+
+import os
+import pathlib
+import shutil
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+
+def atomic_write_dir(path, write):
+    """Call `write(tmp_dir)`, then swap `tmp_dir` in place of `path`.
+
+    A crash while writing leaves any earlier `path` untouched. The swap is two
+    renames; if a crash falls between them the old copy stays as `.NAME.old`,
+    and `recover_dir(path)` puts it back."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        write(str(tmp))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = path.parent / f".{path.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        os.rename(path, old)
+    os.rename(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+    return path
+
+
+def recover_dir(path):
+    """Undo a swap that a crash cut in half (see `atomic_write_dir`)."""
+    path = pathlib.Path(path)
+    old = path.parent / f".{path.name}.old"
+    if not path.exists() and old.exists():
+        os.rename(old, path)
+    return path
+
+
+def atomic_write_file(path, write):
+    """Call `write(tmp_path)` then rename it over `path` (atomic on POSIX)."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix="".join(path.suffixes) or ".tmp",
+                               dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def to_uint8(images):
+    """[-1, 1] floats -> uint8."""
+    images = np.asarray(images, dtype="float32")
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def grid(images, ncols=None, pad=2):
+    """Tile NHWC images in [-1, 1] into one uint8 HxWxC image."""
+    images = to_uint8(images)
+    n, h, w, c = images.shape
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    out = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad, c), 255, np.uint8)
+    for i, img in enumerate(images):
+        r, q = divmod(i, ncols)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h,
+            pad + q * (w + pad): pad + q * (w + pad) + w] = img
+    return out
+
+
+def save_png(path, image):
+    """Write a uint8 HxWxC image (or NHWC floats in [-1, 1], tiled) as PNG."""
+    image = np.asarray(image)
+    if image.ndim == 4:
+        image = grid(image)
+    elif image.dtype != np.uint8:
+        image = to_uint8(image)
+    data = tf.io.encode_png(image).numpy()
+    atomic_write_file(path, lambda tmp: pathlib.Path(tmp).write_bytes(data))
+    return pathlib.Path(path)
+
+
+def read_image(path, size=None, channels=None):
+    """One image file as float32 HxWxC in [-1, 1]."""
+    img = tf.io.decode_image(tf.io.read_file(str(path)), channels=channels or 0,
+                             expand_animations=False)
+    img = tf.cast(img, tf.float32)
+    if size is not None and tuple(img.shape[:2]) != tuple(size):
+        img = tf.image.resize(img, size, antialias=True)
+    return (img / 127.5 - 1.0).numpy()

@@ -1,0 +1,54 @@
+"""Vanilla GAN: Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+
+Algorithm 1 of the paper, as `GAN.train_step` runs it:
+
+    for each training iteration:
+        for k steps (d_steps):
+            sample m latents z ~ p_g(z) and m examples x ~ p_data
+            ascend the gradient of  mean[ log D(x) + log(1 - D(G(z))) ]  in D
+        sample m latents z
+        descend the gradient of  mean[ log(1 - D(G(z))) ]  in G   (loss="minimax")
+        or ascend  mean[ log D(G(z)) ]                            (loss="non_saturating")
+
+The k D steps reuse the iteration's batch of real images with fresh latents.
+Networks: an MLP generator (ReLU) and a maxout discriminator with dropout, as in
+the paper's MNIST model.
+"""
+
+import keras
+
+from keras_gans import networks
+from keras_gans.base import GAN
+from keras_gans.models import register
+
+
+@register
+@keras.saving.register_keras_serializable(package="keras_gans")
+class VanillaGAN(GAN):
+    """The original GAN with the paper's MLP networks.
+
+    Args:
+        image_shape: (height, width, channels) of the images.
+        latent_dim: size of z.
+        g_hidden: widths of the generator's ReLU layers.
+        d_hidden: widths of the discriminator's maxout layers.
+        maxout_pieces: linear pieces per maxout unit (1: LeakyReLU instead).
+        dropout: dropout rate after each discriminator layer.
+        input_dropout: dropout rate on the discriminator's input.
+        d_steps, loss, seed: see `keras_gans.GAN`.
+    """
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_hidden=(1200, 1200),
+                 d_hidden=(240, 240), maxout_pieces=5, dropout=0.5, input_dropout=0.2,
+                 d_steps=1, loss="non_saturating", seed=None, **kwargs):
+        self.hparams = dict(image_shape=tuple(image_shape), g_hidden=tuple(g_hidden),
+                            d_hidden=tuple(d_hidden), maxout_pieces=maxout_pieces,
+                            dropout=dropout, input_dropout=input_dropout)
+        generator = networks.mlp_generator(latent_dim, tuple(image_shape), tuple(g_hidden))
+        discriminator = networks.maxout_discriminator(
+            tuple(image_shape), tuple(d_hidden), maxout_pieces, dropout, input_dropout)
+        super().__init__(generator, discriminator, latent_dim=latent_dim, d_steps=d_steps,
+                         loss=loss, seed=seed, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), **self.hparams}

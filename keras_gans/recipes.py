@@ -1,0 +1,214 @@
+"""Zoo recipes: a small TOML file laid over in-code defaults.
+
+A recipe names a model class and sets some of its constructor arguments and of
+the training options below; everything it leaves out keeps the default declared
+in code. A key that is neither fails loudly, listing the valid ones.
+
+    model = "DCGAN"                # a class of keras_gans.models (case, _ and - ignored)
+    paper = "Radford et al. 2016"  # shown by `keras-gans zoo`
+    url = "https://arxiv.org/abs/1511.06434"
+    data = "mnist5k"               # default --data
+
+    [hparams]                      # constructor arguments of the class
+    latent_dim = 100
+
+    [train]                        # TRAIN_DEFAULTS below
+    batch_size = 128
+"""
+
+import copy
+import dataclasses
+import inspect
+import pathlib
+import tomllib
+
+from keras_gans import models
+
+# Training options every entry has: name -> (default, help).
+TRAIN_DEFAULTS = {
+    "batch_size": (64, "images per training step"),
+    "epochs": (5, "passes over the data"),
+    "steps": (None, "total training steps (overrides epochs)"),
+    "steps_per_epoch": (None, "steps between epoch ends (default: one pass over the data)"),
+    "d_lr": (2e-4, "discriminator learning rate (Adam)"),
+    "g_lr": (2e-4, "generator learning rate (Adam)"),
+    "beta_1": (0.5, "Adam beta_1"),
+    "beta_2": (0.999, "Adam beta_2"),
+    "image_size": (None, "resize the data to this size (default: as stored)"),
+    "channels": (None, "convert the data to 1 or 3 channels (default: as stored)"),
+    "samples": (64, "images in each epoch's sample grid"),
+    "keep_checkpoints": (3, "checkpoints kept in RUN_DIR/checkpoints"),
+}
+TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
+# Constructor arguments filled from the data, never from a recipe.
+FROM_DATA = ("image_shape", "num_classes")
+NOT_OPTIONS = ("self", "generator", "discriminator", "kwargs", "args") + FROM_DATA
+
+
+class RecipeError(ValueError):
+    """A recipe or override is wrong; the message lists what is valid."""
+
+
+def zoo_dir():
+    """Folder of the installed zoo recipes."""
+    try:
+        from importlib import resources
+        return pathlib.Path(str(resources.files("keras_gans.zoo")))
+    except (ModuleNotFoundError, TypeError):
+        return pathlib.Path(__file__).resolve().parent.parent / "zoo"
+
+
+def entries():
+    """Names of the zoo's entries."""
+    return sorted(p.stem for p in zoo_dir().glob("*.toml"))
+
+
+def model_options(cls):
+    """{name: default} of a model class's constructor arguments a recipe can set."""
+    params = inspect.signature(cls.__init__).parameters
+    return {n: (p.default if p.default is not inspect.Parameter.empty else None)
+            for n, p in params.items()
+            if n not in NOT_OPTIONS and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+@dataclasses.dataclass
+class Recipe:
+    entry: str
+    model: str
+    paper: str
+    url: str
+    data: str
+    description: str
+    model_kwargs: dict
+    train: dict
+
+    @property
+    def model_class(self):
+        return models.get(self.model)
+
+    def options(self):
+        """All settable names -> current values (model and train)."""
+        return {**self.model_kwargs, **self.train, "data": self.data}
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(**d)
+
+    def override(self, overrides):
+        """A copy with `{name: value}` applied; values may be strings from the CLI."""
+        new = copy.deepcopy(self)
+        defaults_model = model_options(self.model_class)
+        for name, value in overrides.items():
+            key = name.replace("-", "_")
+            if key == "data":
+                new.data = str(value)
+            elif key in defaults_model:
+                new.model_kwargs[key] = parse_value(key, value, defaults_model[key])
+            elif key in TRAIN_DEFAULTS:
+                new.train[key] = parse_value(key, value, TRAIN_DEFAULTS[key][0])
+            else:
+                raise RecipeError(
+                    f"Unknown option {name!r} for {self.entry} ({self.model}): valid options are "
+                    f"{', '.join(sorted(set(defaults_model) | set(TRAIN_DEFAULTS) | {'data'}))}.")
+        return new
+
+
+def parse_value(key, value, default):
+    """Coerce `value` (often a CLI string) to the type of `default`."""
+    if not isinstance(value, str):
+        if isinstance(default, tuple) and isinstance(value, list):
+            return tuple(value)
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+    text = value.strip()
+    try:
+        if isinstance(default, bool):
+            low = text.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, (tuple, list)):
+            parts = [p for p in text.strip("()[] ").split(",") if p.strip()]
+            return tuple(type(default[0])(p) if default else int(p) for p in parts)
+        if default is None:
+            if text.lower() in ("none", "null", ""):
+                return None
+            for conv in (int, float):
+                try:
+                    return conv(text)
+                except ValueError:
+                    pass
+        return text
+    except (ValueError, TypeError):
+        raise RecipeError(f"Option {key}: {value!r} is not a valid "
+                          f"{type(default).__name__} (default {default!r}).") from None
+
+
+def load(name_or_path):
+    """A `Recipe` from a zoo entry name or a path to a .toml recipe."""
+    path = pathlib.Path(str(name_or_path))
+    if not (path.suffix == ".toml" and path.is_file()):
+        key = str(name_or_path).lower().replace("-", "_")
+        candidates = {e.replace("-", "_").replace("_", ""): e for e in entries()}
+        entry = candidates.get(key.replace("_", ""))
+        if entry is None:
+            raise RecipeError(f"Unknown zoo entry {name_or_path!r}: choose one of "
+                              f"{', '.join(entries())}, or pass a path to a .toml recipe.")
+        path = zoo_dir() / f"{entry}.toml"
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise RecipeError(f"{path}: not valid TOML ({e}).") from None
+    return from_mapping(raw, entry=path.stem, where=str(path))
+
+
+def from_mapping(raw, entry="custom", where="recipe"):
+    """A `Recipe` from a parsed TOML mapping (unknown keys raise `RecipeError`)."""
+    unknown = sorted(set(raw) - set(TOP_LEVEL))
+    if unknown:
+        raise RecipeError(f"{where}: unknown key(s) {', '.join(unknown)}; valid top-level keys "
+                          f"are {', '.join(TOP_LEVEL)}.")
+    if not isinstance(raw.get("model"), str):
+        raise RecipeError(f"{where}: needs model = \"ClassName\" (one of "
+                          f"{', '.join(sorted(c.__name__ for c in _all_models()))}).")
+    try:
+        cls = models.get(raw["model"])
+    except ValueError as e:
+        raise RecipeError(f"{where}: {e}") from None
+    for table in ("hparams", "train"):
+        if not isinstance(raw.get(table, {}), dict):
+            raise RecipeError(f"{where}: [{table}] must be a table.")
+    recipe = Recipe(entry=entry, model=cls.__name__, paper=raw.get("paper", ""),
+                    url=raw.get("url", ""), data=raw.get("data", "mnist5k"),
+                    description=raw.get("description", ""),
+                    model_kwargs=model_options(cls),
+                    train={k: v[0] for k, v in TRAIN_DEFAULTS.items()})
+    recipe.train.update(getattr(cls, "train_defaults", {}))
+    hparams, train = raw.get("hparams", {}), raw.get("train", {})
+    bad = sorted(set(hparams) - set(recipe.model_kwargs))
+    if bad:
+        raise RecipeError(f"{where}: unknown [hparams] key(s) {', '.join(bad)} for {cls.__name__}; "
+                          f"valid: {', '.join(sorted(recipe.model_kwargs))}.")
+    bad = sorted(set(train) - set(TRAIN_DEFAULTS))
+    if bad:
+        raise RecipeError(f"{where}: unknown [train] key(s) {', '.join(bad)}; "
+                          f"valid: {', '.join(sorted(TRAIN_DEFAULTS))}.")
+    try:
+        return recipe.override({**hparams, **train})
+    except RecipeError as e:
+        raise RecipeError(f"{where}: {e}") from None
+
+
+def _all_models():
+    models._load_all()
+    return list(models.MODELS.values())
