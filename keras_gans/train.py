@@ -59,6 +59,28 @@ class RunInfo:
                    raw.get("num_classes"), raw.get("precision", "float32"), raw.get("seed"))
 
 
+# Options that may change between a run and its resumption: how long to train,
+# and the optimizers' settings (e.g. a lower learning rate after a divergence).
+RESUMABLE = ("epochs", "steps", "keep_checkpoints", "d_lr", "g_lr", "beta_1", "beta_2")
+
+
+def check_resumable(old, recipe, image_shape):
+    """Raise if `recipe` cannot continue the run recorded in `old`."""
+    before = json.loads(json.dumps(old.recipe.options()))
+    now = json.loads(json.dumps(recipe.options()))  # tuples -> lists, as stored
+    changed = sorted(k for k in set(before) | set(now)
+                     if k not in RESUMABLE and before.get(k) != now.get(k))
+    if old.recipe.model != recipe.model:
+        changed.insert(0, "model")
+    if not changed and tuple(old.image_shape) != tuple(image_shape):
+        changed = ["image shape"]
+    if changed:
+        raise RuntimeError(
+            f"{old.run_dir} holds a run with other settings ("
+            f"{'; '.join(f'{k}: {before.get(k)!r} then, {now.get(k)!r} now' for k in changed)}); "
+            f"resume it with the same options, or start a new run with another --out.")
+
+
 def build_model(recipe, image_shape, num_classes=None, seed=None):
     """The recipe's model for data of `image_shape` (and `num_classes`)."""
     cls = recipe.model_class
@@ -119,10 +141,7 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print):
     ckpt_dir = out / "checkpoints"
     start_epoch, ckpt = cb.latest_checkpoint(ckpt_dir)
     if ckpt is not None:
-        old = RunInfo.load(out)
-        if old.recipe.to_dict() != recipe.to_dict() or tuple(old.image_shape) != data.image_shape:
-            raise RuntimeError(f"{out} holds a run of a different recipe or data; resume it "
-                               f"with its own options or pass a new --out.")
+        check_resumable(RunInfo.load(out), recipe, data.image_shape)
     model = compile_model(build_model(recipe, data.image_shape, data.num_classes, seed), recipe)
     out.mkdir(parents=True, exist_ok=True)
     info.save()
@@ -135,6 +154,9 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print):
         epochs = t["epochs"]
     if ckpt is not None:
         model.load_weights(str(ckpt))
+        # The checkpoint restored the old learning rates; the recipe's win.
+        model.d_optimizer.learning_rate = t["d_lr"]
+        model.g_optimizer.learning_rate = t["g_lr"]
         log(f"Resuming {out} from {ckpt.name} (epoch {start_epoch} of {epochs}).")
     log(f"Training {recipe.entry} ({cls.__name__}) on {data.source}: images "
         f"{'x'.join(map(str, data.image_shape))}"
