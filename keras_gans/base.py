@@ -102,6 +102,15 @@ class GAN(keras.Model):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds an unbuilt model symbolically from a first batch, which it
+        # first reduces across replicas: that reduction fails under
+        # MultiWorkerMirroredStrategy. Our networks are built at construction and
+        # the optimizers in compile(), so there is nothing to build.
+        if all(layer.built for layer in self._flatten_layers()) and self.d_optimizer is not None:
+            return None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     @property
     def metrics(self):
         return list(self.trackers.values())
@@ -234,7 +243,11 @@ class GAN(keras.Model):
         for name, value in logs.items():
             if name in self.trackers:
                 self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Scalar logs break MultiWorkerMirroredStrategy (tensorflow#72388).
+            results = {k: tf.reshape(v, [1]) for k, v in results.items()}
+        return results
 
     def test_step(self, data):
         real, labels = self.unpack(data)

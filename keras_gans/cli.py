@@ -81,11 +81,20 @@ def zoo():
               help="auto: mixed precision on a GPU; bf16 on a CPU with native bf16; else float32.")
 @click.option("--seed", type=int, help="Seed for weights, data order and latents.")
 @click.option("--out", "out", type=click.Path(file_okay=False), help="Run directory [runs/ENTRY].")
+@click.option("--strategy", type=click.Choice(["auto", "mirrored", "multiworker", "tpu", "none"]),
+              default="auto", show_default=True,
+              help="tf.distribute strategy (auto: mirrored on several GPUs).")
+@click.option("--xla/--no-xla", default=None,
+              help="Compile steps with XLA (default: off; it was slower on CPU).")
+@click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
+              help="Write TensorBoard logs to RUN_DIR/tensorboard.")
+@click.option("--restart", is_flag=True, help="Start over instead of resuming RUN_DIR.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Recipe override (also accepted as --key value).")
 @click.pass_context
 @friendly_errors
-def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, sets):
+def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, strategy, xla,
+          tensorboard, restart, sets):
     """Train zoo ENTRY (a name from `keras-gans zoo` or a .toml recipe).
 
     Any recipe option can be overridden: `--latent-dim 64` or `--set latent_dim=64`.
@@ -103,7 +112,12 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, set
         overrides["steps"] = "none"
     recipe = recipes.load(entry).override(overrides)
     out = pathlib.Path(out or pathlib.Path("runs") / recipe.entry)
-    train_lib.run(recipe, out, precision=precision, seed=seed, log=click.echo)
+    try:
+        train_lib.run(recipe, out, precision=precision, seed=seed, log=click.echo,
+                      strategy=strategy, xla=xla, tensorboard=tensorboard, restart=restart)
+    except train_lib.TrainingInterrupted as e:
+        click.echo(f"\n{e}", err=True)
+        sys.exit(130)
     click.echo(f"Samples in {out / 'samples'}; checkpoints in {out / 'checkpoints'}.")
 
 

@@ -16,8 +16,10 @@ def dcgan_init():
 
 
 def dcgan_bn():
+    # synchronized: under a tf.distribute strategy the batch statistics cover the
+    # global batch (as on one device); without one it is plain batch norm.
     return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5,
+        momentum=0.9, epsilon=1e-5, synchronized=True,
         gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
 
 

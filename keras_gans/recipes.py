@@ -38,6 +38,8 @@ TRAIN_DEFAULTS = {
     "channels": (None, "convert the data to 1 or 3 channels (default: as stored)"),
     "samples": (64, "images in each epoch's sample grid"),
     "keep_checkpoints": (3, "checkpoints kept in RUN_DIR/checkpoints"),
+    "checkpoint_every": (500, "steps between checkpoints (also one at each epoch end; 0: only those)"),
+    "log_every": (10, "steps between rows of steps.csv / TensorBoard step scalars"),
 }
 TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
 # Constructor arguments filled from the data, never from a recipe.

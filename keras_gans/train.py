@@ -2,10 +2,16 @@
 
 RUN_DIR/
     recipe.json        the resolved recipe, data facts and precision
-    checkpoints/       ckpt-EPOCH.weights.h5 (networks, optimizers, RNG state)
-    samples/           epoch_NNNN.png grids from one fixed batch of latents
+    checkpoints/       step-NNNNNNNN/ every `checkpoint_every` steps and at each epoch
+                       end (weights, optimizer states, RNG states, step), atomic
+    samples/           epoch_NNNN.png grids from fixed inputs
     logs.csv           per-epoch metric means
+    steps.csv          per-step metrics (running epoch means) by global step
+    tensorboard/       the same for TensorBoard, with sample grids and learning rates
     export/            the SavedModel (see keras_gans.export)
+
+Running again into the same RUN_DIR resumes from the latest checkpoint, mid-epoch
+included; Ctrl-C saves a checkpoint before stopping.
 """
 
 import dataclasses
@@ -13,12 +19,15 @@ import inspect
 import json
 import math
 import pathlib
-import time
+import shutil
 
 import keras
+import tensorflow as tf
 
 from keras_gans import callbacks as cb
+from keras_gans import checkpoints as ckpt_lib
 from keras_gans import data as data_lib
+from keras_gans import distribute
 from keras_gans import export as export_lib
 from keras_gans import files, precision as precision_lib, recipes
 
@@ -27,6 +36,10 @@ SAMPLE_SEED = 1234  # the fixed latents of the per-epoch grids
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite."""
+
+
+class TrainingInterrupted(RuntimeError):
+    """Ctrl-C: a checkpoint was saved; running again resumes."""
 
 
 @dataclasses.dataclass
@@ -61,7 +74,8 @@ class RunInfo:
 
 # Options that may change between a run and its resumption: how long to train,
 # and the optimizers' settings (e.g. a lower learning rate after a divergence).
-RESUMABLE = ("epochs", "steps", "keep_checkpoints", "d_lr", "g_lr", "beta_1", "beta_2")
+RESUMABLE = ("epochs", "steps", "keep_checkpoints", "checkpoint_every", "log_every", "samples",
+             "d_lr", "g_lr", "beta_1", "beta_2")
 
 
 def check_resumable(old, recipe, image_shape):
@@ -96,11 +110,12 @@ def build_model(recipe, image_shape, num_classes=None, seed=None):
     return cls(**kwargs)
 
 
-def compile_model(model, recipe):
+def compile_model(model, recipe, xla=False):
     t = recipe.train
     model.compile(
         d_optimizer=keras.optimizers.Adam(t["d_lr"], beta_1=t["beta_1"], beta_2=t["beta_2"]),
-        g_optimizer=keras.optimizers.Adam(t["g_lr"], beta_1=t["beta_1"], beta_2=t["beta_2"]))
+        g_optimizer=keras.optimizers.Adam(t["g_lr"], beta_1=t["beta_1"], beta_2=t["beta_2"]),
+        jit_compile=bool(xla))
     return model
 
 
@@ -110,11 +125,9 @@ def load_run(run_dir, checkpoint=None):
     precision_lib.apply(info.policy)
     model = compile_model(build_model(info.recipe, info.image_shape, info.num_classes),
                           info.recipe)
-    epoch, path = (None, checkpoint) if checkpoint else cb.latest_checkpoint(
-        info.run_dir / "checkpoints")
-    if path is None:
+    manager = ckpt_lib.CheckpointManager(info.run_dir / "checkpoints", model)
+    if manager.restore(checkpoint) is None:
         raise FileNotFoundError(f"{run_dir} has no checkpoint yet: train it first.")
-    model.load_weights(str(path))
     return model, info
 
 
@@ -124,70 +137,124 @@ def export_run(model, info, out=None):
         "entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy})
 
 
-def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print):
+def auto_xla():
+    """XLA default per device, by measurement: off on CPUs (plain graph mode was
+    1.15-1.4x faster than jit_compile for a small DCGAN here, see benchmarks/);
+    off on GPUs too until measured there."""
+    return False
+
+
+def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, strategy="auto",
+        xla=None, tensorboard=True, restart=False):
     """Train `recipe` into run directory `out`; returns (model, RunInfo, History).
 
-    A run directory that already has checkpoints is resumed from the latest.
+    A run directory with checkpoints is resumed from the latest (unless
+    `restart`). Raises `TrainingDiverged` on a NaN/inf loss and
+    `TrainingInterrupted` on Ctrl-C (after saving a checkpoint).
     """
     out = pathlib.Path(out)
     t = recipe.train
     policy = precision_lib.apply(precision)
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
+    strat = distribute.make(strategy) if isinstance(strategy, str) else strategy
+    chief = distribute.is_chief()
+    xla = auto_xla() if xla is None else bool(xla)
     cls = recipe.model_class
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
                          channels=t["channels"], seed=seed)
     info = RunInfo(out, recipe, data.image_shape, data.num_classes, policy, seed)
-    ckpt_dir = out / "checkpoints"
-    start_epoch, ckpt = cb.latest_checkpoint(ckpt_dir)
-    if ckpt is not None:
+    if restart and chief:
+        for name in ("checkpoints", "samples", "tensorboard", "logs.csv", "steps.csv"):
+            target = out / name
+            shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
+                missing_ok=True)
+    with strat.scope():
+        model = compile_model(build_model(recipe, data.image_shape, data.num_classes, seed),
+                              recipe, xla)
+    manager = ckpt_lib.CheckpointManager(out / "checkpoints", model, keep=t["keep_checkpoints"])
+    start_step, latest = manager.latest()
+    if latest is not None:
         check_resumable(RunInfo.load(out), recipe, data.image_shape)
-    model = compile_model(build_model(recipe, data.image_shape, data.num_classes, seed), recipe)
-    out.mkdir(parents=True, exist_ok=True)
-    info.save()
+    if chief:
+        out.mkdir(parents=True, exist_ok=True)
+        info.save()
 
     spe = t["steps_per_epoch"] or data.steps_per_epoch
+    total = t["steps"] or t["epochs"] * spe
     if t["steps"]:
-        spe = min(spe, t["steps"])
-        epochs = math.ceil(t["steps"] / spe)
-    else:
-        epochs = t["epochs"]
-    if ckpt is not None:
-        model.load_weights(str(ckpt))
+        spe = min(spe, total)
+    epochs = math.ceil(total / spe)
+    if latest is not None:
+        manager.restore(latest)
         # The checkpoint restored the old learning rates; the recipe's win.
         model.d_optimizer.learning_rate = t["d_lr"]
         model.g_optimizer.learning_rate = t["g_lr"]
-        log(f"Resuming {out} from {ckpt.name} (epoch {start_epoch} of {epochs}).")
+        log(f"Resuming {out} from step {start_step} of {total} ({latest.name}).")
     log(f"Training {recipe.entry} ({cls.__name__}) on {data.source}: images "
         f"{'x'.join(map(str, data.image_shape))}"
         f"{f', {data.num_classes} classes' if data.num_classes else ''}, batch {t['batch_size']}, "
-        f"{epochs} epochs x {spe} steps, precision {policy}; run dir {out}")
+        f"{epochs} epochs x {spe} steps, precision {policy}, {distribute.describe(strat)}"
+        f"{', XLA' if xla else ''}; run dir {out}")
 
-    guard = cb.DivergenceGuard()
-    callbacks = [
-        guard,
-        cb.EpochCheckpoint(ckpt_dir, keep=t["keep_checkpoints"]),
-        cb.SampleGrid(out / "samples", model.sample_inputs(data, t["samples"], SAMPLE_SEED)),
-        keras.callbacks.CSVLogger(str(out / "logs.csv"), append=ckpt is not None),
-    ]
-    if t["steps"]:
-        callbacks.append(cb.StopAtStep(t["steps"], start=start_epoch * spe))
+    state = cb.RunState(step=start_step, total_steps=total, steps_per_epoch=spe,
+                        batch_size=t["batch_size"])
+    callbacks = [cb.StepCounter(state), cb.DivergenceGuard(state), cb.StopAtStep(state),
+                 cb.Throughput(state)]
+    if chief:
+        callbacks += [
+            cb.StepCheckpoint(state, manager, every=t["checkpoint_every"]),
+            cb.SampleGrid(out / "samples", model.sample_inputs(data, t["samples"], SAMPLE_SEED),
+                          state=state),
+            keras.callbacks.CSVLogger(str(out / "logs.csv"), append=latest is not None),
+            cb.StepLog(state, out / "steps.csv", every=t["log_every"],
+                       tensorboard=(out / "tensorboard") if tensorboard else None),
+        ]
+
     history = None
-    if start_epoch < epochs:
-        started = time.time()
-        history = model.fit(data.dataset.repeat(), epochs=epochs, steps_per_epoch=spe,
-                            initial_epoch=start_epoch, callbacks=callbacks, verbose=verbose,
-                            shuffle=False)
-        if getattr(model, "diverged_at", None):
-            name, value = guard.bad
-            kept = cb.latest_checkpoint(ckpt_dir)[1]
-            raise TrainingDiverged(
-                f"Training diverged at step {model.diverged_at} ({name}={value}); "
-                f"the last good checkpoint is {kept or 'none (no epoch finished)'}. "
-                f"Lower the learning rates (--g-lr/--d-lr) or use --precision float32.")
-        log(f"Trained in {time.time() - started:.1f}s.")
-    else:
-        log(f"{out} already finished {start_epoch} epochs; exporting.")
-    path = export_run(model, info)
-    log(f"Exported SavedModel to {path}")
+    dataset = data.dataset.repeat()
+    try:
+        if state.step < total:
+            history = fit_from_step(model, dataset, state, epochs, callbacks, verbose)
+        else:
+            log(f"{out} already finished {state.step} steps; exporting.")
+    except KeyboardInterrupt:
+        if chief and state.step > start_step and not state.diverged_at:
+            path = manager.save(state.step, state.step // spe, reason="interrupted")
+            raise TrainingInterrupted(f"Interrupted at step {state.step}: saved {path}; run the "
+                                      f"same command to resume.") from None
+        raise TrainingInterrupted(f"Interrupted at step {state.step}; nothing new to save.") \
+            from None
+    if state.diverged_at:
+        name, value = state.bad
+        kept = manager.latest()[1]
+        raise TrainingDiverged(
+            f"Training diverged at step {state.diverged_at} ({name}={value}); "
+            f"the last good checkpoint is {kept or 'none (none was written yet)'}"
+            f"{' and the export was left as it was' if (out / 'export').exists() else ''}. "
+            f"Lower the learning rates (--g-lr/--d-lr) or use --precision float32, then run "
+            f"again to resume from it.")
+    path = None
+    if chief:
+        path = export_run(model, info)
+        log(f"Exported SavedModel to {path}")
     return model, info, history
+
+
+def fit_from_step(model, dataset, state, epochs, callbacks, verbose):
+    """`fit` from global step `state.step`: first the rest of a cut-off epoch,
+    then whole epochs (Keras cannot start an epoch in its middle)."""
+    spe = state.steps_per_epoch
+    epoch, done = divmod(state.step, spe)
+    history = None
+    if done:
+        history = model.fit(dataset, epochs=epoch + 1, initial_epoch=epoch,
+                            steps_per_epoch=spe - done, callbacks=callbacks, verbose=verbose,
+                            shuffle=False)
+        epoch += 1
+        if model.stop_training or state.step >= state.total_steps:
+            return history
+    if epoch < epochs:
+        history = model.fit(dataset, epochs=epochs, initial_epoch=epoch, steps_per_epoch=spe,
+                            callbacks=callbacks, verbose=verbose, shuffle=False)
+    return history

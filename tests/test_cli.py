@@ -41,7 +41,7 @@ def test_train_sample_export_end_to_end(tmp_path):
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_0001.png",
                                                                    "epoch_0002.png"]
     assert [p.name for p in sorted((out / "checkpoints").iterdir())] == [
-        "ckpt-0001.weights.h5", "ckpt-0002.weights.h5"]
+        "step-00000003", "step-00000006"]
     logs = (out / "logs.csv").read_text().splitlines()
     assert logs[0].split(",")[:5] == ["epoch", "d_fake", "d_loss", "d_real", "g_loss"]
     assert len(logs) == 3
@@ -66,7 +66,7 @@ def test_train_sample_export_end_to_end(tmp_path):
     result = run("train", "dcgan", "--steps", "6", "--steps-per-epoch", "3", "--out", str(out),
                  *TINY)
     assert result.exit_code == 0, result.output
-    assert "Resuming" in result.output and "already finished 2 epochs" in result.output
+    assert "Resuming" in result.output and "already finished 6 steps" in result.output
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path):
@@ -76,7 +76,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert run(*args, "--epochs", "1").exit_code == 0
     result = run(*args, "--epochs", "3")
     assert result.exit_code == 0, result.output
-    assert "Resuming" in result.output and "epoch 1 of 3" in result.output
+    assert "Resuming" in result.output and "from step 2 of 6" in result.output
     epochs = [line.split(",")[0] for line in (out / "logs.csv").read_text().splitlines()[1:]]
     assert epochs == ["0", "1", "2"]
 
@@ -146,14 +146,15 @@ def test_divergence_stops_with_a_clear_message_and_keeps_the_checkpoint(tmp_path
     out = tmp_path / "run"
     common = ["--out", str(out), "--steps-per-epoch", "2", *TINY]
     assert run("train", "dcgan", "--epochs", "1", *common).exit_code == 0
-    good = (out / "checkpoints" / "ckpt-0001.weights.h5").read_bytes()
+    good = (out / "checkpoints" / "step-00000002" / "model.weights.h5").read_bytes()
     # An absurd learning rate blows the weights up to inf/NaN.
     result = CliRunner().invoke(cli.main, ["train", "dcgan", "--epochs", "3", "--d-lr", "1e30",
                                            "--g-lr", "1e30", "--beta-1", "0", *common])
     assert result.exit_code != 0
     assert "Training diverged at step" in result.output
     assert "last good checkpoint" in result.output
-    assert (out / "checkpoints" / "ckpt-0001.weights.h5").read_bytes() == good
+    assert [p.name for p in (out / "checkpoints").iterdir()] == ["step-00000002"]
+    assert (out / "checkpoints" / "step-00000002" / "model.weights.h5").read_bytes() == good
 
 
 def test_entry_points_installed_zoo_dir():
