@@ -107,7 +107,7 @@ def test_cgan_draws_the_requested_digit(cgan_model, cgan_judge):
     agree = _agreement(model, judge)
     print(f"\nConditionalGAN after {CGAN_STEPS} steps: classifier agrees with the requested "
           f"label on {agree:.1%} of 500 samples (chance {CHANCE:.0%}; judge {judge_acc:.1%})")
-    assert agree > 4 * CHANCE, (
+    assert agree > 5 * CHANCE, (
         f"ConditionalGAN samples match the requested label only {agree:.1%} of the time "
         f"(chance {CHANCE:.0%}) after {CGAN_STEPS} steps")
     for name in ("d_loss", "g_loss", "d_real", "d_fake"):
@@ -120,7 +120,7 @@ def test_acgan_draws_the_requested_digit(acgan_model, cgan_judge):
     agree = _agreement(model, judge)
     print(f"\nACGAN after {ACGAN_STEPS} steps: classifier agrees with the requested label on "
           f"{agree:.1%} of 500 samples (chance {CHANCE:.0%})")
-    assert agree > 3 * CHANCE, (
+    assert agree > 5 * CHANCE, (
         f"ACGAN samples match the requested label only {agree:.1%} of the time "
         f"(chance {CHANCE:.0%}) after {ACGAN_STEPS} steps")
 
