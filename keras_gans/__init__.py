@@ -17,6 +17,8 @@ _LAZY = {
     "GAN": "keras_gans.base",
     "VanillaGAN": "keras_gans.models.vanilla",
     "DCGAN": "keras_gans.models.dcgan",
+    "ConditionalGAN": "keras_gans.models.cgan",
+    "ACGAN": "keras_gans.models.acgan",
 }
 _MODULES = ("base", "callbacks", "data", "export", "files", "losses", "models", "networks",
             "precision", "recipes", "train")

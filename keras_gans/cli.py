@@ -128,13 +128,22 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
               show_default=True, help="PNG grid to write.")
 @click.option("--seed", type=int, help="Latent seed (same seed, same images).")
 @click.option("--ncols", type=click.IntRange(min=1), help="Images per row.")
+@click.option("--label", type=int, help="Class to draw (conditional models); without it, "
+              "a conditional model's grid has one row per class.")
 @friendly_errors
-def sample(source, num, output, seed, ncols):
+def sample(source, num, output, seed, ncols, label):
     """Write a PNG grid of N samples from a run directory or an export."""
     from keras_gans import export as export_lib, files
     path = resolve_export(source)
     loaded, meta = export_lib.load(path)
-    images = export_lib.generate(loaded, num, seed=seed, latent_dim=meta.get("latent_dim"))
+    extra = {} if label is None else {"label": label}
+    if label is None and meta.get("num_classes"):  # one row of N / classes per class
+        from keras_gans.models.conditional import per_class_labels
+        ncols = ncols or max(1, num // meta["num_classes"])
+        extra["label"] = per_class_labels(meta["num_classes"], ncols)
+        num = len(extra["label"])
+    images = export_lib.generate(loaded, num, seed=seed, latent_dim=meta.get("latent_dim"),
+                                 **extra)
     files.save_png(output, files.grid(images, ncols=ncols))
     click.echo(f"Wrote {num} samples to {output}")
 

@@ -67,9 +67,16 @@ def load(path):
 
 
 def generate(loaded, n, seed=None, latent_dim=None, **inputs):
-    """Images from a loaded export's `generate` endpoint, as numpy [-1, 1]."""
+    """Images from a loaded export's `generate` endpoint, as numpy [-1, 1].
+
+    Class-conditional exports (with `num_classes`) take `label=`: one int for
+    all images or one per image (default: cycling through the classes); bad
+    labels raise a `LabelError` (a ValueError) saying what is wrong."""
     latent_dim = latent_dim or int(loaded.latent_dim.numpy())
     z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+    if hasattr(loaded, "num_classes") or "label" in inputs:
+        from keras_gans.models.conditional import export_labels
+        inputs["label"] = export_labels(loaded, n, inputs.get("label"))
     if inputs:
         return loaded.generate({"z": z, **inputs}).numpy()
     return loaded.generate(z).numpy()

@@ -113,11 +113,13 @@ def dcgan_generator(latent_dim, image_shape, filters=64, name="generator"):
     return keras.Model(z, img, name=name)
 
 
-def dcgan_discriminator(image_shape, filters=64, name="discriminator"):
+def dcgan_discriminator(image_shape, filters=64, name="discriminator", extra_channels=0):
     """Radford et al.'s discriminator: strided 5x5 convolutions with
-    LeakyReLU(0.2), batch norm on all but the first, one logit out."""
+    LeakyReLU(0.2), batch norm on all but the first, one logit out.
+    `extra_channels`: channels stacked on the image at the input (e.g. a
+    conditional model's label maps)."""
     _, ups = _dcgan_plan(image_shape)
-    x = keras.Input(image_shape, name="image")
+    x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
     h = x
     width = filters
     for i in range(ups):
