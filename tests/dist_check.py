@@ -1,9 +1,12 @@
-"""Run in a subprocess by test_base.py: the same first updates on one device and
-on MirroredStrategy over 2 logical CPU devices (TF must configure the devices
+"""Run in a subprocess by the tests: the same updates on one device and on
+MirroredStrategy over 2 logical CPU devices (TF must configure the devices
 before anything else touches them, hence a fresh process).
 
-Prints one JSON line: max weight differences and whether replicas drew
-different latents."""
+    python dist_check.py '{"entry": "dcgan", "overrides": {...}, "data": "mnist5k",
+                           "batch_size": 8, "steps": 2}'
+
+Prints one JSON line: the largest weight difference between the two runs, how
+far training moved the weights, and whether replicas drew different latents."""
 
 import json
 import os
@@ -19,26 +22,27 @@ tf.config.set_logical_device_configuration(
 
 import keras  # noqa: E402
 
-import keras_gans  # noqa: E402
+from keras_gans import recipes, train  # noqa: E402
 
-STEPS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-GLOBAL_BATCH = 8
+config = json.loads(sys.argv[1])
+recipe = recipes.load(config["entry"]).override(config.get("overrides", {}))
+cls = recipe.model_class
+steps = int(config.get("steps", 2))
+batch = int(config.get("batch_size", 8))
+data = cls.load_data(config.get("data", recipe.data), batch_size=batch, shuffle=False,
+                     **config.get("data_kwargs", {}))
+dataset = data.dataset.take(steps)
 
 
 def make():
-    # No dropout and no batch norm: both are per-replica by nature.
-    return keras_gans.VanillaGAN(image_shape=(8, 8, 1), latent_dim=4, g_hidden=(16,),
-                                 d_hidden=(12,), maxout_pieces=2, dropout=0.0,
-                                 input_dropout=0.0, d_steps=2, seed=7)
+    model = train.build_model(recipe, data.image_shape, data.num_classes, seed=7)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3),
+                  g_optimizer=keras.optimizers.Adam(1e-3))
+    return model
 
-
-rng = np.random.default_rng(0)
-x = rng.uniform(-1, 1, (GLOBAL_BATCH * STEPS, 8, 8, 1)).astype("float32")
-dataset = tf.data.Dataset.from_tensor_slices(x).batch(GLOBAL_BATCH)
 
 keras.utils.set_random_seed(1)
 single = make()
-single.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
 initial = single.get_weights()
 single.fit(dataset, epochs=1, verbose=0, shuffle=False)
 
@@ -46,19 +50,18 @@ strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
     mirrored = make()
     mirrored.set_weights(initial)
-    mirrored.compile(d_optimizer=keras.optimizers.Adam(1e-2),
-                     g_optimizer=keras.optimizers.Adam(1e-2))
 mirrored.fit(dataset, epochs=1, verbose=0, shuffle=False)
 
 diff = max(float(np.max(np.abs(a - b))) for a, b in zip(single.get_weights(), mirrored.get_weights()))
 moved = max(float(np.max(np.abs(a - b))) for a, b in zip(initial, single.get_weights()))
 
+latents_differ = None
+if hasattr(mirrored, "sample_latents") and getattr(mirrored, "latent_dim", None):
+    @tf.function
+    def draw():
+        return strategy.run(lambda: mirrored.sample_latents(2))
 
-@tf.function
-def draw():
-    return strategy.run(lambda: mirrored.sample_latents(2))
-
-
-per_replica = [t.numpy() for t in strategy.experimental_local_results(draw())]
+    per_replica = [t.numpy() for t in strategy.experimental_local_results(draw())]
+    latents_differ = bool(np.abs(per_replica[0] - per_replica[1]).max() > 1e-3)
 print(json.dumps({"replicas": strategy.num_replicas_in_sync, "max_diff": diff, "moved": moved,
-                  "latents_differ": bool(np.abs(per_replica[0] - per_replica[1]).max() > 1e-3)}))
+                  "latents_differ": latents_differ}))

@@ -1,9 +1,5 @@
 """The two-player base class: losses, updates, k D-steps, precision, distribution."""
 
-import json
-import pathlib
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -171,17 +167,3 @@ def test_precision_modes_train_with_finite_values(policy):
     out = gan.generate(2, seed=0)
     assert out.dtype == np.float32 and gan.generator.output.dtype == "float32"
     assert gan.discriminator.output.dtype == "float32"
-
-
-def test_mirrored_strategy_matches_one_device():
-    """Two logical CPUs with MirroredStrategy give the same updates as one
-    device on the same global batch, and replicas draw different latents."""
-    script = pathlib.Path(__file__).with_name("dist_check.py")
-    out = subprocess.run([sys.executable, str(script), "2"], capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["replicas"] == 2
-    assert result["moved"] > 1e-3, "training did not change the weights"
-    assert result["max_diff"] < 1e-4, result
-    assert result["latents_differ"], result

@@ -1,0 +1,239 @@
+"""Training at scale and without losing work: tf.distribute equivalence for every
+zoo entry, multi-worker training, SIGKILL/Ctrl-C recovery, --restart,
+divergence vs loss-scale skips, TensorBoard logs."""
+
+import csv
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gans
+from keras_gans import callbacks as cb
+from keras_gans import recipes
+
+HERE = pathlib.Path(__file__).resolve().parent
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+
+# Tiny settings per zoo entry for the distribution check (dropout off: its masks
+# are per replica by nature). A new entry must be added here.
+TINY = {
+    "vanilla": {"overrides": {"g_hidden": "16", "d_hidden": "12", "maxout_pieces": "2",
+                              "dropout": "0", "input_dropout": "0", "latent_dim": "4",
+                              "d_steps": "2"}},
+    "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    "cgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    "acgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+}
+
+
+@pytest.mark.parametrize("entry", recipes.entries())
+def test_mirrored_strategy_matches_one_device(entry, tmp_path):
+    """Two logical CPUs with MirroredStrategy reach the same weights after a few
+    steps as one device on the same global batch; replicas draw their own latents."""
+    assert entry in TINY, f"add tiny settings for the new zoo entry {entry!r} to TINY"
+    config = {"entry": entry, "steps": 2, "batch_size": 8, **TINY[entry]}
+    if callable(config.get("data")):
+        config["data"] = config["data"](tmp_path)
+    out = subprocess.run([sys.executable, str(HERE / "dist_check.py"), json.dumps(config)],
+                         capture_output=True, text=True, timeout=300, env=ENV)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["replicas"] == 2
+    assert result["moved"] > 1e-3, "training did not change the weights"
+    assert result["max_diff"] < 1e-4, result
+    assert result["latents_differ"] in (True, None), result
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+TINY_TRAIN = ["--batch-size", "16", "--g-hidden", "8", "--d-hidden", "8", "--latent-dim", "4",
+              "--seed", "0"]
+
+
+def cli(*args):
+    return [sys.executable, "-m", "keras_gans.cli", *args]
+
+
+def test_multiworker_training_with_two_processes(tmp_path):
+    """MultiWorkerMirroredStrategy over 2 worker processes on 127.0.0.1 trains to
+    the end; only the chief writes the run directory."""
+    ports = [free_port(), free_port()]
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    procs = []
+    for index in range(2):
+        env = dict(ENV, TF_CONFIG=json.dumps({"cluster": cluster,
+                                              "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen(
+            cli("train", "vanilla", "--strategy", "multiworker", "--steps", "4",
+                "--steps-per-epoch", "2", "--out", str(tmp_path / f"run{index}"),
+                "--no-tensorboard", *TINY_TRAIN),
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = []
+    try:
+        for p in procs:
+            outputs.append(p.communicate(timeout=240)[0])
+    finally:
+        for p in procs:
+            p.kill()
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-2000:] for o in outputs)
+    assert "with 2 replicas" in outputs[0]
+    assert (tmp_path / "run0" / "export" / "saved_model.pb").exists()
+    assert (tmp_path / "run0" / "checkpoints" / "step-00000004").exists()
+    assert not (tmp_path / "run1").exists()  # the non-chief worker wrote nothing
+
+
+def read_steps(path):
+    with open(path, newline="") as f:
+        return [(int(r["step"]), r) for r in csv.DictReader(f)]
+
+
+def wait_for_steps(path, at_least, proc, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, "training ended before it could be interrupted"
+        if path.exists():
+            try:
+                rows = read_steps(path)
+            except (ValueError, KeyError):
+                rows = []
+            if rows and rows[-1][0] >= at_least:
+                return rows[-1][0]
+        time.sleep(0.05)
+    raise AssertionError(f"no step {at_least} within {timeout}s")
+
+
+SLOW_TRAIN = ["train", "dcgan", "--steps", "60", "--steps-per-epoch", "30",
+              "--checkpoint-every", "8", "--log-every", "1", "--batch-size", "32",
+              "--g-filters", "8", "--d-filters", "8", "--latent-dim", "8", "--seed", "0",
+              "--no-tensorboard"]
+
+
+def test_sigkill_then_rerun_resumes_and_loses_at_most_one_interval(tmp_path):
+    out = tmp_path / "run"
+    args = cli(*SLOW_TRAIN, "--out", str(out))
+    proc = subprocess.Popen(args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        killed_after = wait_for_steps(out / "steps.csv", 37, proc)  # mid-way through epoch 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    saved = sorted(int(p.name.split("-")[1]) for p in (out / "checkpoints").iterdir()
+                   if p.name.startswith("step-"))
+    resumed_from = saved[-1]
+    assert killed_after - resumed_from <= 8 + 2, (killed_after, saved)  # one interval (+ lag)
+    again = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert f"Resuming {out} from step {resumed_from} of 60" in again.stdout
+    steps = [s for s, _ in read_steps(out / "steps.csv")]
+    assert steps == list(range(1, 61)), steps  # continues from the checkpoint, no gaps/repeats
+    assert (out / "checkpoints" / "step-00000060").exists()
+    assert (out / "export" / "saved_model.pb").exists()
+    # The resumed model carries the optimizer's progress.
+    from keras_gans import train
+    model, _ = train.load_run(out)
+    assert int(model.g_optimizer.iterations) == 60
+
+
+def test_ctrl_c_saves_a_checkpoint_and_rerun_finishes(tmp_path):
+    out = tmp_path / "run"
+    args = cli(*SLOW_TRAIN, "--checkpoint-every", "0", "--out", str(out))
+    proc = subprocess.Popen(args, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        at = wait_for_steps(out / "steps.csv", 12, proc)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert "Interrupted at step" in err and "run the same command to resume" in err
+    saved = [int(p.name.split("-")[1]) for p in (out / "checkpoints").iterdir()]
+    assert len(saved) == 1 and at <= saved[0] < 30  # saved mid-epoch, not at an epoch end
+    again = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"from step {saved[0]} of 60" in again.stdout
+
+
+def test_restart_starts_over(tmp_path):
+    from click.testing import CliRunner
+    from keras_gans import cli as cli_mod
+    out = tmp_path / "run"
+    base = ["train", "vanilla", "--steps", "4", "--steps-per-epoch", "2", "--log-every", "1",
+            "--out", str(out), *TINY_TRAIN]
+    assert CliRunner().invoke(cli_mod.main, base).exit_code == 0
+    result = CliRunner().invoke(cli_mod.main, [*base, "--restart", "--latent-dim", "6"])
+    assert result.exit_code == 0, result.output
+    assert "Resuming" not in result.output
+    assert [s for s, _ in read_steps(out / "steps.csv")] == [1, 2, 3, 4]
+    assert json.loads((out / "recipe.json").read_text())["recipe"]["model_kwargs"][
+        "latent_dim"] == 6
+
+
+def test_tensorboard_logs_metrics_samples_and_learning_rates(tmp_path):
+    from click.testing import CliRunner
+    from keras_gans import cli as cli_mod
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli_mod.main, [
+        "train", "vanilla", "--steps", "4", "--steps-per-epoch", "2", "--log-every", "1",
+        "--out", str(out), *TINY_TRAIN])
+    assert result.exit_code == 0, result.output
+    assert "images_per_sec" in result.output  # throughput at each epoch end
+    tags, steps = set(), set()
+    for event_file in (out / "tensorboard").glob("events.out.tfevents.*"):
+        for record in tf.data.TFRecordDataset(str(event_file)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                tags.add(value.tag)
+                if value.tag == "step/d_loss":
+                    steps.add(event.step)
+    assert {"step/d_loss", "step/g_loss", "epoch/d_loss", "epoch/images_per_sec",
+            "learning_rate/d", "learning_rate/g", "samples"} <= tags, tags
+    assert steps == {1, 2, 3, 4}
+    result = CliRunner().invoke(cli_mod.main, [
+        "train", "vanilla", "--steps", "2", "--out", str(tmp_path / "quiet"), "--no-tensorboard",
+        *TINY_TRAIN])
+    assert result.exit_code == 0 and not (tmp_path / "quiet" / "tensorboard").exists()
+
+
+def test_float16_loss_scale_skips_are_not_divergence():
+    """An absurd initial loss scale overflows float16 gradients: the optimizer
+    skips those steps and lowers the scale; the guard does not call it divergence."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    gan = keras_gans.VanillaGAN(image_shape=(8, 8, 1), latent_dim=4, g_hidden=(8,),
+                                d_hidden=(8,))
+    opt = lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3),  # noqa: E731
+                                                      initial_scale=2.0 ** 60)
+    gan.compile(d_optimizer=opt(), g_optimizer=opt())
+    state = cb.RunState(steps_per_epoch=6)
+    x = np.random.default_rng(0).uniform(-1, 1, (48, 8, 8, 1)).astype("float32")
+    history = gan.fit(x, batch_size=8, epochs=1, verbose=0,
+                      callbacks=[cb.StepCounter(state), cb.DivergenceGuard(state)])
+    assert state.step == 6 and state.diverged_at is None
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    assert float(gan.g_optimizer.dynamic_scale) < 2.0 ** 60  # overflow was seen and handled
+
+
+def test_nan_loss_is_divergence():
+    gan = keras_gans.VanillaGAN(image_shape=(8, 8, 1), latent_dim=4, g_hidden=(8,),
+                                d_hidden=(8,))
+    gan.compile()
+    state = cb.RunState(steps_per_epoch=6)
+    x = np.full((48, 8, 8, 1), np.nan, "float32")
+    gan.fit(x, batch_size=8, epochs=1, verbose=0,
+            callbacks=[cb.StepCounter(state), cb.DivergenceGuard(state)])
+    assert state.diverged_at == 1 and state.bad[0] in ("d_loss", "d_real", "g_loss", "d_fake")
