@@ -17,9 +17,10 @@ _LAZY = {
     "GAN": "keras_gans.base",
     "VanillaGAN": "keras_gans.models.vanilla",
     "DCGAN": "keras_gans.models.dcgan",
+    "CycleGAN": "keras_gans.models.cyclegan",
 }
 _MODULES = ("base", "callbacks", "data", "export", "files", "losses", "models", "networks",
-            "precision", "recipes", "train")
+            "precision", "recipes", "train", "networks_i2i", "schedules", "unpaired")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
 

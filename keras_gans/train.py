@@ -148,6 +148,7 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print):
         cb.SampleGrid(out / "samples", model.sample_inputs(data, t["samples"], SAMPLE_SEED)),
         keras.callbacks.CSVLogger(str(out / "logs.csv"), append=ckpt is not None),
     ]
+    callbacks.extend(model.training_callbacks())
     if t["steps"]:
         callbacks.append(cb.StopAtStep(t["steps"], start=start_epoch * spe))
     history = None
