@@ -150,5 +150,8 @@ def export(run_dir, output):
     click.echo(f"Exported SavedModel to {path}")
 
 
+from keras_gans.commands.translate import translate as _translate  # noqa: E402
+main.add_command(_translate)
+
 if __name__ == "__main__":
     sys.exit(main())
