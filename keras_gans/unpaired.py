@@ -206,8 +206,9 @@ def load_unpaired(name, batch_size=1, image_size=None, channels=None, split="tra
     augment_images = split == "train" if augment_images is None else bool(augment_images)
     source = _source(name, data_dir)
     if not source.has(split):
-        raise DataError(f"{source.name} has no {split}A/{split}B split: lay it out with "
-                        f"trainA/, trainB/ (testA/, testB/ optional).")
+        raise DataError(f"{source.name} has no images in {split}A/ and {split}B/: lay it out as "
+                        f"the CycleGAN datasets are, with trainA/ and trainB/ (testA/, testB/ "
+                        f"optional) of image files.")
     base_seed = 0 if seed is None else int(seed)
     streams, sizes = [], []
     for k, d in enumerate("AB"):

@@ -54,8 +54,8 @@ class ImagePool:
     Until `size` fakes have been seen, each fake is stored and passed through.
     After that, each fake is, with probability 1/2, swapped with a randomly
     chosen stored one (the stored one goes to D, the new one takes its slot),
-    and otherwise passed through. Fakes of one batch are handled at once (a
-    slot drawn twice in one batch keeps the later fake).
+    and otherwise passed through. A batch gives the same result as its fakes
+    handled one after another.
 
     The buffer is a `tf.Variable` updated with scatters and the choices are
     stateless random draws from a given seed, so it works inside `tf.function`,
@@ -68,10 +68,12 @@ class ImagePool:
         if self.size < 0:
             raise ValueError(f"The image pool size must be 0 (no pool) or more, not {size}.")
         self.image_shape = tuple(int(s) for s in image_shape)
+        self.per_replica = False
         if self.size == 0:
             return
         kwargs = {}
-        if tf.distribute.has_strategy():  # one pool per replica
+        self.per_replica = tf.distribute.has_strategy()
+        if self.per_replica:  # one pool per replica
             kwargs = dict(synchronization=tf.VariableSynchronization.ON_READ,
                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         # One spare slot at the end takes the writes of fakes that are not stored.
@@ -95,10 +97,30 @@ class ImagePool:
         pick = tf.random.stateless_uniform([n], seeds[1], minval=0, maxval=self.size,
                                            dtype=tf.int32)
         swap = tf.logical_and(tf.logical_not(filling), use_old)
-        old = tf.gather(self.images, pick)
+        write = tf.logical_or(filling, swap)
+        target = tf.where(filling, slot, pick)
+        # Handle the batch as one fake after another would be: a fake that
+        # picks a slot an earlier fake of this batch wrote gets that fake, and
+        # of several writes to one slot only the last is kept.
+        i, j = tf.range(n)[:, None], tf.range(n)[None, :]
+        earlier = tf.logical_and(j < i, write[None, :])
+        same = tf.equal(target[None, :], pick[:, None])
+        hit = tf.logical_and(earlier, same)  # [i, j]: j wrote the slot i picks, before i
+        last = tf.reduce_max(tf.where(hit, j, -1), axis=1)
+        old = tf.where((last >= 0)[:, None, None, None],
+                       tf.gather(images, tf.maximum(last, 0)), tf.gather(self.images, pick))
         out = tf.where(swap[:, None, None, None], old, images)
-        target = tf.where(filling, slot, tf.where(swap, pick, tf.fill([n], self.size)))
-        self.images.scatter_nd_update(target[:, None], images)
+        overwritten = tf.reduce_any(tf.logical_and(
+            tf.logical_and(j > i, write[None, :]), tf.equal(target[None, :], target[:, None])),
+            axis=1)
+        keep = tf.logical_and(write, tf.logical_not(overwritten))
+        # Fakes that are not kept go to the spare slot at the end.
+        where = tf.where(keep, target, tf.fill([n], self.size))[:, None]
+        if self.per_replica:  # replica-local variables take whole assignments only
+            self.images.assign(tf.tensor_scatter_nd_update(self.images.read_value(), where,
+                                                           images))
+        else:
+            self.images.scatter_nd_update(where, images)
         self.count.assign(tf.minimum(count + n, self.size))
         return out
 
