@@ -19,9 +19,10 @@ _LAZY = {
     "DCGAN": "keras_gans.models.dcgan",
     "ConditionalGAN": "keras_gans.models.cgan",
     "ACGAN": "keras_gans.models.acgan",
+    "CycleGAN": "keras_gans.models.cyclegan",
 }
 _MODULES = ("base", "callbacks", "data", "export", "files", "losses", "models", "networks",
-            "precision", "recipes", "train")
+            "precision", "recipes", "train", "networks_i2i", "schedules", "unpaired")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
 

@@ -91,7 +91,7 @@ class GAN(keras.Model):
         self.d_optimizer = self._wrap(d_optimizer, scale)
         self.g_optimizer = self._wrap(g_optimizer, scale)
         # Build optimizer slots now, under whatever strategy scope is active.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.d_optimizer.build(self.discriminator_variables())
         self.g_optimizer.build(self.generator_variables())
 
     @staticmethod
@@ -122,6 +122,17 @@ class GAN(keras.Model):
 
     def generator_variables(self):
         return self.generator.trainable_variables
+
+    def discriminator_variables(self):
+        """What the D optimizer trains (models with several discriminators
+        return all of them)."""
+        return self.discriminator.trainable_variables
+
+    def training_callbacks(self, state=None):
+        """Extra Keras callbacks `keras-gans train` adds to `fit()` for this
+        model (e.g. a learning-rate schedule); none by default. `state` is the
+        run's `keras_gans.callbacks.RunState` (global step, total steps)."""
+        return []
 
     def generate(self, n, seed=None, batch_size=256):
         """`n` images in [-1, 1] as a float32 numpy array (NHWC).
@@ -228,7 +239,7 @@ class GAN(keras.Model):
         for _ in range(self.d_steps):
             z = self.sample_latents(batch_size)
             d_loss, d_logs = self.apply_update(
-                self.d_optimizer, self.discriminator.trainable_variables,
+                self.d_optimizer, self.discriminator_variables(),
                 lambda: self.discriminator_loss(real, labels, z))
         logs.update(d_logs, d_loss=d_loss)
         # ... then one on G.

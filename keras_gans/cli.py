@@ -136,6 +136,10 @@ def sample(source, num, output, seed, ncols, label):
     from keras_gans import export as export_lib, files
     path = resolve_export(source)
     loaded, meta = export_lib.load(path)
+    if "latent_dim" not in meta or not hasattr(loaded, "generate"):
+        raise click.ClickException(
+            f"{path} holds a {meta.get('model', 'model')} that translates images rather than "
+            f"sampling them: use `keras-gans translate {source} INPUT -o OUT_DIR`.")
     extra = {} if label is None else {"label": label}
     if label is None and meta.get("num_classes"):  # one row of N / classes per class
         from keras_gans.models.conditional import per_class_labels
@@ -172,6 +176,9 @@ def export(run_dir, output):
     path = train_lib.export_run(model, info, output)
     click.echo(f"Exported SavedModel to {path}")
 
+
+from keras_gans.commands.translate import translate as _translate  # noqa: E402
+main.add_command(_translate)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -231,6 +231,34 @@ def _from_files(files, labels, class_names, batch_size, image_size, channels, sh
                      batch_size, source, class_names)
 
 
+TFDS_HOST = ("storage.googleapis.com", 443)
+
+
+def _is_prepared(builder):
+    try:
+        return builder.is_prepared()
+    except AttributeError:  # older tfds
+        return os.path.exists(os.path.join(builder.data_dir, "dataset_info.json"))
+
+
+def prepare_tfds(builder, name):
+    """`builder.download_and_prepare()`, failing at once (instead of after
+    minutes of tfds retries) when the data is not on disk and the network is
+    out of reach. Raises `OSError` naming the problem."""
+    # (tfds.testing.mock_data swaps download_and_prepare for a no-op: no probe then.)
+    mocked = "mock" in getattr(type(builder).download_and_prepare, "__qualname__", "")
+    proxied = any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                                              "all_proxy"))
+    if not (mocked or proxied or _is_prepared(builder)):
+        import socket
+        try:
+            socket.create_connection(TFDS_HOST, timeout=10).close()
+        except OSError as e:
+            raise OSError(f"{name!r} is not downloaded yet and {TFDS_HOST[0]} is out of reach "
+                          f"({e}): no network?") from None
+    builder.download_and_prepare()
+
+
 def _tfds(name, split, batch_size, image_size, channels, shuffle, seed, data_dir=None):
     try:
         import tensorflow_datasets as tfds
@@ -245,7 +273,7 @@ def _tfds(name, split, batch_size, image_size, channels, shuffle, seed, data_dir
                         f"({', '.join(EMBEDDED)}), and tensorflow-datasets says: "
                         f"{str(e).splitlines()[0]}") from None
     try:
-        builder.download_and_prepare()
+        prepare_tfds(builder, name)
         ds = builder.as_dataset(split=split)
     except Exception as e:  # noqa: BLE001 - network, disk, missing split
         raise DataError(f"Could not get {name!r} (split {split!r}) from tensorflow-datasets: "

@@ -211,6 +211,9 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
                        tensorboard=(out / "tensorboard") if tensorboard else None),
         ]
 
+    # The model's own callbacks (e.g. a schedule) run before the loggers see the step.
+    callbacks[1:1] = model.training_callbacks(state)
+
     history = None
     dataset = data.dataset.repeat()
     try:

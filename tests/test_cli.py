@@ -96,7 +96,7 @@ def test_recipe_file_and_override_parsing(tmp_path):
     ('model = "DCGAN"\nlearning_rate = 1\n', "unknown key(s) learning_rate; valid top-level"),
     ('model = "DCGAN"\n[hparams]\nfilters = 3\n', "unknown [hparams] key(s) filters for DCGAN"),
     ('model = "DCGAN"\n[train]\nlr = 3\n', "unknown [train] key(s) lr; valid: batch_size"),
-    ('model = "BigGAN"\n', "Unknown model class 'BigGAN': choose one of DCGAN"),
+    ('model = "BigGAN"\n', "Unknown model class 'BigGAN': choose one of ACGAN"),
     ('model = "DCGAN"\n[hparams]\nlatent_dim = "many"\n', "latent_dim: 'many' is not a valid int"),
 ])
 def test_bad_recipes_fail_loudly(tmp_path, text, message):

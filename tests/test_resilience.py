@@ -19,7 +19,7 @@ import tensorflow as tf
 
 import keras_gans
 from keras_gans import callbacks as cb
-from keras_gans import recipes
+from keras_gans import recipes, unpaired
 
 HERE = pathlib.Path(__file__).resolve().parent
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
@@ -33,6 +33,11 @@ TINY = {
     "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "cgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "acgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    # No image pool (each replica keeps its own) and no random crops/flips.
+    "cyclegan": {"overrides": {"g_filters": "4", "d_filters": "4", "residual_blocks": "1",
+                               "pool_size": "0", "d_layers": "2"},
+                 "data": lambda tmp: str(unpaired.make_photo_domains(tmp / "photos", 32, 8, 2)),
+                 "data_kwargs": {"image_size": 32, "augment_images": False}},
 }
 
 
@@ -49,8 +54,8 @@ def test_mirrored_strategy_matches_one_device(entry, tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2
-    assert result["moved"] > 1e-3, "training did not change the weights"
-    assert result["max_diff"] < 1e-4, result
+    assert result["moved"] > 5e-4, "training did not change the weights"
+    assert result["max_diff"] < 1e-4, result  # vs moved >= 5e-4: the same updates
     assert result["latents_differ"] in (True, None), result
 
 

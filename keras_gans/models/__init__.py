@@ -30,3 +30,4 @@ def _load_all():
     # Importing the modules runs their @register decorators.
     from keras_gans.models import vanilla, dcgan  # noqa: F401
     from keras_gans.models import cgan, acgan  # noqa: F401
+    from keras_gans.models import cyclegan  # noqa: F401
