@@ -18,7 +18,7 @@ _LAZY = {
     "VanillaGAN": "keras_gans.models.vanilla",
     "DCGAN": "keras_gans.models.dcgan",
 }
-_MODULES = ("base", "callbacks", "data", "export", "files", "losses", "models", "networks",
+_MODULES = ("base", "callbacks", "data", "export", "files", "losses", "metrics", "models", "networks",
             "precision", "recipes", "train")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
