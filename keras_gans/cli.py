@@ -150,5 +150,13 @@ def export(run_dir, output):
     click.echo(f"Exported SavedModel to {path}")
 
 
+from keras_gans.commands import evaluate as _evaluate  # noqa: E402
+main.add_command(_evaluate.evaluate)
+main.add_command(_evaluate.train_classifier)
+from keras_gans.commands import latent as _latent  # noqa: E402
+main.add_command(_latent.interpolate)
+main.add_command(_latent.arithmetic)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -38,6 +38,9 @@ TRAIN_DEFAULTS = {
     "channels": (None, "convert the data to 1 or 3 channels (default: as stored)"),
     "samples": (64, "images in each epoch's sample grid"),
     "keep_checkpoints": (3, "checkpoints kept in RUN_DIR/checkpoints"),
+    "eval_metric": ("", "metric (fd, fid, kid, ...) that picks RUN_DIR/best/ (empty: off)"),
+    "eval_every": (1, "epochs between evaluations of eval_metric"),
+    "eval_samples": (1000, "generated (and real) images per evaluation"),
 }
 TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
 # Constructor arguments filled from the data, never from a recipe.

@@ -99,7 +99,8 @@ def load_run(run_dir, checkpoint=None):
 def export_run(model, info, out=None):
     out = pathlib.Path(out) if out else info.run_dir / "export"
     return export_lib.export(model, out, metadata={
-        "entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy})
+        "entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
+        "data": info.recipe.data})
 
 
 def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print):
@@ -148,6 +149,9 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print):
         cb.SampleGrid(out / "samples", model.sample_inputs(data, t["samples"], SAMPLE_SEED)),
         keras.callbacks.CSVLogger(str(out / "logs.csv"), append=ckpt is not None),
     ]
+    if t.get("eval_metric"):  # before the CSVLogger, so its value is logged
+        from keras_gans import evaluation
+        callbacks.insert(1, evaluation.for_run(model, info, data, log=log))
     if t["steps"]:
         callbacks.append(cb.StopAtStep(t["steps"], start=start_epoch * spe))
     history = None
