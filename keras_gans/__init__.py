@@ -18,8 +18,9 @@ _LAZY = {
     "VanillaGAN": "keras_gans.models.vanilla",
     "DCGAN": "keras_gans.models.dcgan",
 }
-_MODULES = ("base", "callbacks", "data", "export", "files", "losses", "metrics", "models", "networks",
-            "precision", "recipes", "train")
+_MODULES = ("base", "callbacks", "data", "export", "files", "losses", "models", "networks",
+            "precision", "recipes", "train",
+            "classifier", "evaluation", "inception", "latent", "metrics")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
 

@@ -273,7 +273,8 @@ def check_images(n=4, seed=0):
     out = []
     for _ in range(n):
         f = rng.uniform(1, 6, 3)
-        img = np.stack([np.sin(f[c] * (xx + yy * rng.uniform(-1, 1)) * np.pi) for c in range(3)], -1)
+        img = np.stack([np.sin(f[c] * (xx + yy * rng.uniform(-1, 1)) * np.pi)
+                        for c in range(3)], -1)
         img[rng.integers(0, 32):, rng.integers(0, 32):] *= -1
         out.append(img)
     return np.clip(np.stack(out), -1, 1).astype("float32")

@@ -293,7 +293,9 @@ def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=N
             cache[key] = ext(real if which == "real" else fake)
         return cache[key]
 
-    need_ext = [m for m in metrics if m in ("fid", "kid", "is", "pr")]
+    need_ext = [m for m in metrics if m in ("fid", "kid", "pr")]
+    if "is" in metrics and classifier is None:
+        need_ext.append("is")
     if need_ext and extractor is None:
         raise MetricError(f"{', '.join(need_ext)} need a feature extractor (the Inception "
                           f"network or a domain classifier).")
@@ -315,13 +317,21 @@ def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=N
                              extra={"subsets": kid_subsets,
                                     "subset_size": min(kid_subset_size, nr, nf)}))
         elif m == "is":
-            probs = feats(extractor, "fake")[1]
+            # The converted FID Inception has no class head: then the domain
+            # classifier's probabilities give the score (named in `features`).
+            source = extractor
+            probs = feats(extractor, "fake")[1] if extractor is not None else None
+            if probs is None and classifier is not None:
+                source, probs = classifier, feats(classifier, "fake")[1]
             if probs is None:
                 raise MetricError(f"The {extractor.name} network has no class probabilities "
-                                  f"for the Inception Score: use --features classifier.")
+                                  f"for the Inception Score: train the domain classifier "
+                                  f"(`keras-gans train-classifier`) or use --features "
+                                  f"classifier.")
             mean, std = inception_score(probs, is_splits)
-            out.append(Score("is", mean, 0, nf, std=std, features=extractor.name,
-                             extra={"splits": min(is_splits, nf)}))
+            out.append(Score("is", mean, 0, nf, std=std, features=source.name,
+                             extra={"splits": min(is_splits, nf),
+                                    **getattr(source, "info", {})}))
         elif m == "pr":
             fr, ff = feats(extractor, "real")[0], feats(extractor, "fake")[0]
             p, r = precision_recall(fr, ff, pr_k)

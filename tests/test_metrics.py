@@ -164,3 +164,31 @@ def test_evaluate_reports_sample_counts_for_every_number():
         metrics.evaluate(real, fake, ["fidd"], extractor=PixelFeatures())
     with pytest.raises(metrics.MetricError, match="train-classifier"):
         metrics.evaluate(real, fake, ["fd"])
+
+
+class ToyClassifier(metrics.FeatureExtractor):
+    """'Classifies' an image by which of 4 pixels is brightest."""
+    name = "toy-classifier"
+    info = {"accuracy": 1.0}
+
+    def __call__(self, images):
+        flat = images.reshape(len(images), -1)[:, :4]
+        return flat, np.eye(4)[flat.argmax(1)]
+
+
+def test_conditional_accuracy_and_classifier_inception_score():
+    labels = np.arange(400) % 4
+    fake = np.full((400, 2, 2, 1), -1.0)
+    fake.reshape(400, -1)[np.arange(400), labels] = 1.0   # every sample shows its label
+    wrong = np.arange(100)
+    fake.reshape(400, -1)[wrong, labels[wrong]] = -1.0    # ... except the first 100
+    fake.reshape(400, -1)[wrong, (labels[wrong] + 1) % 4] = 1.0
+    real = fake.copy()
+    cacc, is_score = metrics.evaluate(real, fake, ["cacc", "is"], classifier=ToyClassifier(),
+                                      fake_labels=labels)
+    assert cacc.value == pytest.approx(0.75) and cacc.n_fake == 400
+    assert cacc.extra["per_class"] == {c: pytest.approx(0.75) for c in range(4)}
+    # Balanced confident predictions over 4 classes: IS = 4, from the classifier.
+    assert is_score.value == pytest.approx(4.0, rel=0.02) and is_score.features == "toy-classifier"
+    with pytest.raises(metrics.MetricError, match="conditional"):
+        metrics.evaluate(real, fake, ["cacc"], classifier=ToyClassifier())

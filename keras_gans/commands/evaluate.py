@@ -52,7 +52,8 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
     fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
     classifier = extractor = None
-    if features == "classifier" or any(m in ("fd", "cacc") for m in names):
+    if features == "classifier" or any(m in ("fd", "cacc", "is") for m in names):
+        # `is` too: the FID Inception weights have no class head.
         classifier = evaluation.classifier_extractor(classifier_dir, data, shape)
     if any(m in ("fid", "kid", "is", "pr") for m in names):
         extractor = classifier if features == "classifier" else \
