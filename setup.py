@@ -64,6 +64,8 @@ setup(
     ],
     extras_require={
         "test": ["pytest", "scikit-learn"],
+        # Converting the FID Inception weights once (and its comparison test).
+        "fid": ["torch"],
     },
     entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
 )

@@ -22,7 +22,8 @@ _LAZY = {
     "CycleGAN": "keras_gans.models.cyclegan",
 }
 _MODULES = ("base", "callbacks", "data", "export", "files", "losses", "models", "networks",
-            "precision", "recipes", "train", "networks_i2i", "schedules", "unpaired")
+            "precision", "recipes", "train", "networks_i2i", "schedules", "unpaired",
+            "classifier", "evaluation", "inception", "latent", "metrics")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
 

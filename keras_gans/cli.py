@@ -179,6 +179,14 @@ def export(run_dir, output):
 
 from keras_gans.commands.translate import translate as _translate  # noqa: E402
 main.add_command(_translate)
+from keras_gans.commands import evaluate as _evaluate  # noqa: E402
+main.add_command(_evaluate.evaluate)
+main.add_command(_evaluate.train_classifier)
+main.add_command(_evaluate.convert_inception)
+from keras_gans.commands import latent as _latent  # noqa: E402
+main.add_command(_latent.interpolate)
+main.add_command(_latent.arithmetic)
+
 
 if __name__ == "__main__":
     sys.exit(main())

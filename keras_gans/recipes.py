@@ -40,6 +40,9 @@ TRAIN_DEFAULTS = {
     "keep_checkpoints": (3, "checkpoints kept in RUN_DIR/checkpoints"),
     "checkpoint_every": (500, "steps between checkpoints (also one at each epoch end; 0: only those)"),
     "log_every": (10, "steps between rows of steps.csv / TensorBoard step scalars"),
+    "eval_metric": ("", "metric (fd, fid, kid, ...) that picks RUN_DIR/best/ (empty: off)"),
+    "eval_every": (1, "epochs between evaluations of eval_metric"),
+    "eval_samples": (1000, "generated (and real) images per evaluation"),
 }
 TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
 # Constructor arguments filled from the data, never from a recipe.

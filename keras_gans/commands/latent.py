@@ -1,0 +1,83 @@
+"""`keras-gans interpolate` and `keras-gans arithmetic`: latent-space pictures."""
+
+import click
+
+from keras_gans.commands import friendly_errors
+
+
+def _indices(text, name):
+    try:
+        out = [int(v) for v in str(text).split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{name} wants image numbers like 3,7,12, got {text!r}.")
+    if not out:
+        raise click.BadParameter(f"{name} names no images.")
+    return out
+
+
+def _generator(source):
+    from keras_gans import export as export_lib
+    from keras_gans.cli import resolve_export
+    loaded, meta = export_lib.load(resolve_export(source))
+    if meta.get("num_classes"):
+        raise click.UsageError("Latent tools work on unconditional generators only.")
+    latent_dim = meta.get("latent_dim") or int(loaded.latent_dim.numpy())
+    return (lambda z: loaded.generate(z).numpy()), latent_dim
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the sample grid the two images come from.")
+@click.option("--start", "start", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Number of the first image in that grid.")
+@click.option("--end", "end", default=1, show_default=True, type=click.IntRange(min=0),
+              help="Number of the last image in that grid.")
+@click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option("--method", type=click.Choice(["slerp", "linear"]), default="slerp",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="interpolation.png",
+              show_default=True)
+@friendly_errors
+def interpolate(source, seed, start, end, steps, method, output):
+    """Write a PNG strip walking from one sample to another.
+
+    The two images are numbers START and END of `keras-gans sample --seed SEED`."""
+    from keras_gans import files, latent
+    generate, latent_dim = _generator(source)
+    z_a, z_b = latent.latents_for(seed, [start, end], latent_dim)
+    images = generate(latent.interpolate(z_a, z_b, steps, method))
+    files.save_png(output, files.grid(images, ncols=steps))
+    click.echo(f"Wrote a {steps}-step {method} strip to {output}")
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the sample grid the images come from.")
+@click.option("--a", "a", required=True, help="Image numbers whose latents are averaged: A.")
+@click.option("--b", "b", required=True, help="... minus the average of these: B.")
+@click.option("--c", "c", required=True, help="... plus the average of these: C.")
+@click.option("--neighbours", type=click.IntRange(min=0), default=4, show_default=True,
+              help="Extra results with small noise added to A - B + C.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="arithmetic.png",
+              show_default=True)
+@friendly_errors
+def arithmetic(source, seed, a, b, c, neighbours, output):
+    """Latent vector arithmetic: mean(A) - mean(B) + mean(C).
+
+    Writes a row: the three averaged latents' images, then the result (and
+    neighbours of it)."""
+    import numpy as np
+    from keras_gans import files, latent
+    generate, latent_dim = _generator(source)
+    groups = [latent.latents_for(seed, _indices(v, n), latent_dim)
+              for v, n in ((a, "--a"), (b, "--b"), (c, "--c"))]
+    result = latent.arithmetic([(1, groups[0]), (-1, groups[1]), (1, groups[2])])
+    means = [g.mean(axis=0) for g in groups]
+    noise = 0.25 * np.random.default_rng(seed).standard_normal((neighbours, latent_dim))
+    z = np.concatenate([np.stack(means), result[None], result[None] + noise]).astype("float32")
+    images = generate(z)
+    files.save_png(output, files.grid(images, ncols=len(z)))
+    click.echo(f"Wrote mean(A), mean(B), mean(C), A - B + C and {neighbours} neighbours to "
+               f"{output}")

@@ -1,0 +1,190 @@
+"""Running the metrics on a trained generator: real images, fakes, feature
+extractors, the results table and JSON, and the `EvaluateEvery` callback that
+keeps the best checkpoint by a metric during `fit()`.
+
+The CLI (`keras-gans evaluate`) and the callback share these pieces.
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import keras
+
+from keras_gans import files, metrics
+
+
+# ----------------------------------------------------------------- inputs
+def real_images(data, image_shape, n, seed=0, split="train"):
+    """Up to `n` real images (float [-1, 1]) of `data` at `image_shape`, drawn
+    at random (seeded) from the whole source, with their labels or None."""
+    from keras_gans import data as data_lib
+    h, w, c = image_shape
+    x, y = data_lib.load_arrays(data, split=split, image_size=(h, w), channels=c)
+    idx = np.random.default_rng(seed).permutation(len(x))[:int(n)]
+    return x[idx], (y[idx] if y is not None else None)
+
+
+def generate_from_export(loaded, meta, n, seed=0, batch_size=500):
+    """(n fakes from an export, the labels they were asked for or None).
+
+    Conditional exports (metadata `num_classes`) get labels 0, 1, 2, ... in turn."""
+    from keras_gans import export as export_lib
+    num_classes = meta.get("num_classes")
+    labels = np.arange(n) % int(num_classes) if num_classes else None
+    latent_dim = meta.get("latent_dim")
+    out = []
+    for i in range(0, n, batch_size):
+        m = min(batch_size, n - i)
+        kwargs = {"label": labels[i:i + m].astype("int32")} if labels is not None else {}
+        out.append(export_lib.generate(loaded, m, seed=seed * 100003 + i,
+                                       latent_dim=latent_dim, **kwargs))
+    return np.concatenate(out).astype("float32"), labels
+
+
+def inception_extractor(weights=None):
+    """The FID Inception network as a FeatureExtractor (weights from the cache
+    that `keras-gans convert-inception` fills, or `weights`)."""
+    try:
+        from keras_gans import inception
+    except ImportError:  # pragma: no cover - optional module
+        raise metrics.MetricError("The Inception network is not available in this install: "
+                                  "use --features classifier.") from None
+    return inception.InceptionFeatures(weights)
+
+
+def classifier_extractor(path=None, data=None, image_shape=None):
+    from keras_gans import classifier
+    path = pathlib.Path(path) if path else classifier.default_dir(data, image_shape)
+    if not (path / classifier.MODEL_FILE).exists():
+        raise FileNotFoundError(
+            f"No domain classifier for {data} at {path}: train it once with "
+            f"`keras-gans train-classifier --data {data}` (or pass --classifier DIR).")
+    return classifier.ClassifierFeatures(path)
+
+
+# ---------------------------------------------------------------- outputs
+def table(scores):
+    """The scores as an aligned text table."""
+    rows = [("metric", "value", "+/-", "real", "fake", "features", "notes")]
+    for s in scores:
+        notes = []
+        for key in ("sigma", "k", "subsets", "splits", "accuracy"):
+            if key in s.extra:
+                value = s.extra[key]
+                label = "classifier acc" if key == "accuracy" else key
+                notes.append(f"{label}={value:.4g}" if isinstance(value, float)
+                             else f"{label}={value}")
+        rows.append((s.name, f"{s.value:.4f}", "" if s.std is None else f"{s.std:.4f}",
+                     str(s.n_real), str(s.n_fake), s.features, " ".join(notes)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip()
+                     for r in rows)
+
+
+def write_json(path, scores, **context):
+    payload = dict(context, scores=[s.to_dict() for s in scores])
+    text = json.dumps(payload, indent=2, default=str)
+    files.atomic_write_file(path, lambda tmp: pathlib.Path(tmp).write_text(text))
+    return pathlib.Path(path)
+
+
+def pick(scores, metric):
+    """The Score that stands for `metric` ('pr' means precision)."""
+    wanted = {"pr": "precision"}.get(metric, metric)
+    for s in scores:
+        if s.name == wanted:
+            return s
+    raise metrics.MetricError(f"No {metric} among {[s.name for s in scores]}.")
+
+
+# --------------------------------------------------------------- callback
+class EvaluateEvery(keras.callbacks.Callback):
+    """Compute `metric` on `n` samples every `every` epochs, log it as
+    `eval_<metric>` (place this callback before CSVLogger to get it in the
+    CSV), and keep the best checkpoint and export under `directory`:
+
+        directory/ckpt.weights.h5   weights of the best epoch so far
+        directory/export/           its SavedModel
+        directory/best.json         the epoch and the score (with sample counts)
+
+    StudioGAN found that DCGAN-like runs reach their best FID early and then
+    collapse; this keeps that best model.
+    """
+
+    def __init__(self, metric, real, every=1, n=1000, directory=None, extractor=None,
+                 classifier=None, seed=0, export_metadata=None, log=None):
+        super().__init__()
+        metric = metric.lower()
+        if metric not in metrics.METRICS or metric == "cacc":
+            raise metrics.MetricError(f"Cannot select checkpoints by {metric!r}: choose one of "
+                                      f"fid, kid, is, pr, parzen, fd.")
+        self.metric = metric
+        self.real = real
+        self.every = max(1, int(every))
+        self.n = int(n)
+        self.directory = pathlib.Path(directory) if directory else None
+        self.extractor = extractor
+        self.classifier = classifier
+        self.seed = seed
+        self.export_metadata = export_metadata
+        self.log = log
+        self.higher = metrics.HIGHER_IS_BETTER[metric]
+        self.best = None
+        self.best_epoch = None
+        self.history = []
+
+    def on_train_begin(self, logs=None):
+        if self.directory is not None and (self.directory / "best.json").exists():
+            previous = json.loads((self.directory / "best.json").read_text())
+            self.best, self.best_epoch = previous["value"], previous["epoch"]
+
+    def better(self, value):
+        if self.best is None:
+            return True
+        return value > self.best if self.higher else value < self.best
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every or getattr(self.model, "diverged_at", None):
+            return
+        fake = self.model.generate(self.n, seed=self.seed)
+        score = pick(metrics.evaluate(self.real, fake, [self.metric], extractor=self.extractor,
+                                      classifier=self.classifier, seed=self.seed), self.metric)
+        self.history.append((epoch + 1, score.value))
+        if logs is not None:
+            logs[f"eval_{self.metric}"] = score.value
+        improved = self.better(score.value)
+        if improved:
+            self.best, self.best_epoch = score.value, epoch + 1
+            if self.directory is not None:
+                self.save(epoch + 1, score)
+        if self.log:
+            self.log(f"epoch {epoch + 1}: {score}{'  (best so far)' if improved else ''}")
+
+    def save(self, epoch, score):
+        from keras_gans import export as export_lib
+        d = self.directory
+        files.atomic_write_file(d / "ckpt.weights.h5", self.model.save_weights)
+        export_lib.export(self.model, d / "export", metadata=self.export_metadata)
+        text = json.dumps({"epoch": epoch, "metric": self.metric, "value": score.value,
+                           "score": score.to_dict()}, indent=2)
+        files.atomic_write_file(d / "best.json", lambda tmp: pathlib.Path(tmp).write_text(text))
+
+
+def for_run(model, info, data=None, log=None):
+    """The `EvaluateEvery` callback of a training run (recipe options
+    eval_metric, eval_every, eval_samples); the best model goes to RUN_DIR/best/."""
+    t = info.recipe.train
+    metric = str(t["eval_metric"]).lower()
+    n = int(t.get("eval_samples") or 1000)
+    real, _ = real_images(info.recipe.data, info.image_shape, n)
+    extractor = classifier = None
+    if metric == "fd":
+        classifier = classifier_extractor(None, info.recipe.data, info.image_shape)
+    elif metric in ("fid", "kid", "is", "pr"):
+        extractor = inception_extractor()
+    meta = {"entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
+            "data": info.recipe.data}
+    return EvaluateEvery(metric, real, every=t.get("eval_every") or 1, n=n,
+                         directory=info.run_dir / "best", extractor=extractor,
+                         classifier=classifier, export_metadata=meta, log=log)
