@@ -148,9 +148,14 @@ def main(argv=None):
                    help="comma list of default (the library's choice), off, on")
     p.add_argument("--spe", default="default",
                    help="comma list of steps_per_execution values (default: the library's)")
+    p.add_argument("--variants",
+                   help="explicit PRECISION:XLA:SPE list instead of the product of the three "
+                        "options, e.g. float32:off:1,mixed_bfloat16:on:1")
     p.add_argument("--batch-size", type=int, help="images per step (default: the recipe's)")
     p.add_argument("--image-size", type=int, help="resize the data (default: the recipe's)")
     p.add_argument("--data", help="data name or path (default: the recipe's)")
+    p.add_argument("--synthetic", action="store_true",
+                   help="train on random batches of the right structure; skip loading data")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a recipe option, e.g. --set g_filters=32 (repeatable)")
     p.add_argument("--steps", type=int, default=30, help="timed steps per variant")
@@ -183,7 +188,8 @@ def main(argv=None):
         word = words.pop(0)
         key = word.split("=", 1)[0]
         takes_value = "=" not in word and key not in {"--no-baseline", "--no-pipeline-check",
-                                                      "--no-sampling", "--verbose"}
+                                                      "--no-sampling", "--verbose",
+                                                      "--synthetic"}
         value = words.pop(0) if takes_value and words else None
         if key in skip:
             continue
@@ -272,18 +278,20 @@ def synthetic_batch(model, batch_size, image_shape, num_classes):
     return images()
 
 
-def load_entry_data(recipe, seed=0):
+def load_entry_data(recipe, seed=0, synthetic=False):
     """(ImageData or None, image_shape, num_classes, note)."""
     from keras_gans import data as data_lib
     t = recipe.train
     cls = recipe.model_class
-    try:
-        data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
-                             channels=t["channels"], seed=seed)
-        return data, tuple(data.image_shape), data.num_classes, None
-    except (data_lib.DataError, ValueError, OSError) as e:
-        note = (f"data {recipe.data!r} not available here ({str(e).splitlines()[0][:120]}); "
-                f"synthetic tensors used")
+    note = "synthetic tensors used (--synthetic)"
+    if not synthetic:
+        try:
+            data = cls.load_data(recipe.data, batch_size=t["batch_size"],
+                                 image_size=t["image_size"], channels=t["channels"], seed=seed)
+            return data, tuple(data.image_shape), data.num_classes, None
+        except (data_lib.DataError, ValueError, OSError) as e:
+            note = (f"data {recipe.data!r} not available here ({str(e).splitlines()[0][:120]}); "
+                    f"synthetic tensors used")
     defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items()}
     shape = tuple(recipe.model_kwargs.get("image_shape") or defaults.get("image_shape")
                   or (28, 28, 1))
@@ -358,7 +366,7 @@ def measure_entry(entry, args):
     batch_size = recipe.train["batch_size"]
     notes = []
 
-    data, image_shape, num_classes, note = load_entry_data(recipe)
+    data, image_shape, num_classes, note = load_entry_data(recipe, synthetic=args.synthetic)
     if note:
         notes.append(note)
 
@@ -384,13 +392,22 @@ def measure_entry(entry, args):
     xlas = [lib_xla if x == "default" else {"on": True, "off": False, "auto": "auto"}[x]
             for x in split_list(args.xla)]
     spes = [lib_spe if s == "default" else int(s) for s in split_list(args.spe)]
+    combos = [(p_, x_, s_) for p_ in dict.fromkeys(precisions) for x_ in dict.fromkeys(xlas)
+              for s_ in dict.fromkeys(spes)]
+    if args.variants:
+        combos = []
+        for item in split_list(args.variants):
+            prec, xla, spe = item.split(":")
+            combos.append((lib_precision if prec in ("default", "auto")
+                           else precision_lib.resolve(prec),
+                           lib_xla if xla == "default" else {"on": True, "off": False,
+                                                             "auto": "auto"}[xla],
+                           lib_spe if spe == "default" else int(spe)))
     variants = []
-    for prec in dict.fromkeys(precisions):
-        for xla in dict.fromkeys(xlas):
-            for spe in dict.fromkeys(spes):
-                name = f"{prec} xla={ {True: 'on', False: 'off', 'auto': 'auto'}[xla]} spe={spe}"
-                variants.append({"variant": name, "precision": prec, "xla": xla, "spe": spe,
-                                 "input": "pipeline" if pipeline_ds is not None else "memory"})
+    for prec, xla, spe in dict.fromkeys(combos):
+        name = f"{prec} xla={ {True: 'on', False: 'off', 'auto': 'auto'}[xla]} spe={spe}"
+        variants.append({"variant": name, "precision": prec, "xla": xla, "spe": spe,
+                         "input": "pipeline" if pipeline_ds is not None else "memory"})
     if pipeline_ds is not None and not args.no_pipeline_check:
         first = dict(variants[0])
         first.update(variant=variants[0]["variant"], input="memory")
