@@ -8,7 +8,7 @@ input-pipeline headroom and exported-SavedModel sampling speed, per entry.
 Each entry is measured in its own worker process (so peak memory is that
 entry's, and global settings cannot leak between entries). Inside a worker
 all variants of the entry are built side by side and timed in interleaved
-rounds (A, B, C, A, B, C, ...), so a busy machine slows them alike; the
+rounds (A, B, C, C, B, A, ...), so a busy machine slows them alike; the
 reported ms/step is the median over every timed execution. Per entry the rows
 are:
 
@@ -196,6 +196,7 @@ def main(argv=None):
         args.passthrough += [word] + ([value] if value is not None else [])
 
     load_before = machine_load()
+    date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     started = time.time()
     results = []
     for entry in entries:
@@ -203,7 +204,7 @@ def main(argv=None):
         results.append(run_worker(entry, args))
     env = next((r["environment"] for r in results if r.get("environment")), {})
     report = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "date": date,
         "commit": git_commit(),
         "command": " ".join(["python", "benchmarks/run.py"] + list(
             sys.argv[1:] if argv is None else argv)),
