@@ -1,0 +1,76 @@
+"""The benchmark harness runs end to end and writes the JSON it documents.
+
+No timing asserts: the numbers depend on the machine; only their presence,
+type and sign are checked.
+"""
+
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# benchmarks/ is not a package: load run.py under a name no one else uses.
+_spec = importlib.util.spec_from_file_location("keras_gans_benchmarks_run",
+                                               ROOT / "benchmarks" / "run.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+def test_harness_smoke_writes_documented_json(tmp_path):
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    # The smallest entry, shrunk: a few steps of each row are enough to
+    # exercise timing, the pipeline check, the baseline and the export.
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--entries", "vanilla",
+           "--steps", "2", "--rounds", "1", "--warmup", "0", "--batch-size", "16",
+           "--set", "g_hidden=32,32", "--set", "d_hidden=16,16", "--sample-batch", "8",
+           "--json", str(out)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "vanilla" in proc.stdout and "baseline" in proc.stdout
+
+    report = json.loads(out.read_text())
+    for key in ("date", "commit", "device", "tensorflow", "keras", "host", "entries"):
+        assert report[key], key
+    assert report["commit"] != "unknown"
+    [entry] = report["entries"]
+    assert set(bench.ENTRY_FIELDS) <= set(entry)
+    assert entry["entry"] == "vanilla" and entry["batch_size"] == 16
+    assert entry["peak_memory_mb"] > 0
+    assert entry["pipeline_ratio"] > 0 and entry["speedup_vs_baseline"] > 0
+    assert entry["sampling_images_per_s"] > 0
+    inputs = {(row["variant"] == "baseline", row["input"]) for row in entry["rows"]}
+    assert inputs == {(False, "pipeline"), (False, "memory"), (True, "pipeline")}
+    for row in entry["rows"]:
+        assert set(bench.ROW_FIELDS) <= set(row)
+        assert row["images_per_s"] > 0 and row["ms_per_step"] > 0
+        assert row["first_step_s"] > 0 and row["timed_steps"] >= 2
+
+
+def test_unknown_entry_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--entries", "no_such_gan"])
+    assert e.value.code == 2
+    assert "unknown entries no_such_gan" in capsys.readouterr().err
+
+
+def test_unavailable_data_falls_back_to_synthetic_batches():
+    from keras_gans import recipes
+    recipe = recipes.load("dcgan").override({"data": "/no/such/folder", "image_size": "32",
+                                             "batch_size": "4"})
+    data, shape, num_classes, note = bench.load_entry_data(recipe)
+    assert data is None and "synthetic" in note and "/no/such/folder" in note
+    assert shape == (32, 32, 1) and num_classes is None
+    model = recipe.model_class(image_shape=shape, g_filters=4, d_filters=4, latent_dim=8)
+    batch = bench.synthetic_batch(model, 4, shape, num_classes)
+    assert tuple(batch.shape) == (4, 32, 32, 1)
+    # The model trains on it: the same structure the real pipeline would give.
+    model.compile()
+    logs = model.train_on_batch(batch, return_dict=True)
+    assert all(float(v) == float(v) for v in logs.values())
