@@ -138,11 +138,20 @@ def export_run(model, info, out=None):
         "data": info.recipe.data})
 
 
-def auto_xla():
-    """XLA default per device, by measurement: off on CPUs (plain graph mode was
-    1.15-1.4x faster than jit_compile for a small DCGAN here, see benchmarks/);
-    off on GPUs too until measured there."""
-    return False
+def auto_xla(model_class, strategy=None):
+    """XLA default, by measurement (benchmarks/README.md), per device and model:
+
+    - CPU: off, except for models that set `xla_on_cpu = True`. Plain graph mode
+      beat jit_compile for DCGAN here (XLA 1.7x slower per step), while CycleGAN's
+      step was 1.3x faster with XLA (1107 vs 1443 ms at 64x64; the first step
+      takes ~15 s longer to compile), which pays off over any real run.
+    - GPU and multi-replica strategies: off until measured there.
+    """
+    if tf.config.list_physical_devices("GPU"):
+        return False
+    if strategy is not None and strategy.num_replicas_in_sync > 1:
+        return False
+    return bool(getattr(model_class, "xla_on_cpu", False))
 
 
 def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, strategy="auto",
@@ -160,8 +169,8 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
         keras.utils.set_random_seed(int(seed))
     strat = distribute.make(strategy) if isinstance(strategy, str) else strategy
     chief = distribute.is_chief()
-    xla = auto_xla() if xla is None else bool(xla)
     cls = recipe.model_class
+    xla = auto_xla(cls, strat) if xla is None else bool(xla)
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
                          channels=t["channels"], seed=seed)
     info = RunInfo(out, recipe, data.image_shape, data.num_classes, policy, seed)

@@ -38,6 +38,7 @@ def read_png(path):
 def test_train_writes_grid_logs_checkpoint_and_export(cgan_run):
     root, run, output = cgan_run
     assert "Training cyclegan (CycleGAN) on folder" in output and "Exported" in output
+    assert ", XLA;" in output  # the measured default for CycleGAN on a CPU
     grid = read_png(run / "samples" / "epoch_0001.png")
     # The 3 test images of each domain, in rows of A, G(A), F(G(A)), B, F(B), G(F(B)).
     assert grid.shape == (3 * 34 + 2, 6 * 34 + 2, 3)

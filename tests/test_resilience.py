@@ -242,3 +242,17 @@ def test_nan_loss_is_divergence():
     gan.fit(x, batch_size=8, epochs=1, verbose=0,
             callbacks=[cb.StepCounter(state), cb.DivergenceGuard(state)])
     assert state.diverged_at == 1 and state.bad[0] in ("d_loss", "d_real", "g_loss", "d_fake")
+
+
+def test_xla_default_follows_the_measurements():
+    """On a CPU, XLA only where it measured faster (CycleGAN), never under a
+    multi-replica strategy; --xla/--no-xla overrides."""
+    from keras_gans import models, train
+    assert train.auto_xla(models.get("cyclegan")) is True
+    for name in ("DCGAN", "VanillaGAN", "ConditionalGAN", "ACGAN"):
+        assert train.auto_xla(models.get(name)) is False, name
+
+    class TwoReplicas:
+        num_replicas_in_sync = 2
+
+    assert train.auto_xla(models.get("cyclegan"), TwoReplicas()) is False

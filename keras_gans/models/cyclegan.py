@@ -156,6 +156,9 @@ class CycleGAN(GAN):
         seed: seed of the image pools' random choices.
     """
 
+    # Measured on a 2-core CPU: XLA made this step 1.3x faster (see train.auto_xla).
+    xla_on_cpu = True
+
     metric_names = ("g_loss", "g_adv", "f_adv", "cycle", "identity", "d_a", "d_b")
     # Defaults of `keras-gans train` options for this model (the paper's).
     train_defaults = {"batch_size": 1, "epochs": 200, "image_size": 256, "channels": 3,
