@@ -5,6 +5,8 @@ other pictures. For digit and fashion data, a small convolutional classifier
 trained on the real data (`keras-gans train-classifier --data mnist5k`) gives
 fast, domain-aware features: the Frechet distance on them is the `fd` metric,
 and its predictions give the class accuracy of conditional samples (`cacc`).
+On two-domain data (a CycleGAN folder or dataset) its classes are the domains,
+A and B, and `cacc` is the share of translations it takes for the target domain.
 Its held-out accuracy is stored with it and reported next to every number it
 produces.
 
@@ -63,13 +65,19 @@ def build(image_shape, num_classes, filters=32, feature_dim=128, seed=0):
 
 def train(data="mnist5k", out=None, epochs=5, batch_size=128, holdout=0.2, limit=None,
           image_size=None, channels=None, seed=0, log=print):
-    """Train the classifier on labelled real images and save it with its
+    """Train the classifier on labelled real images (or on the two domains of
+    unpaired data, all splits, labelled A = 0 and B = 1) and save it with its
     accuracy on a held-out part of the data; returns (folder, info dict).
 
     `limit` trains and tests on a random subset of that many images."""
     import keras
-    from keras_gans import data as data_lib
-    x, y = data_lib.load_arrays(data, image_size=image_size, channels=channels)
+    from keras_gans import data as data_lib, unpaired
+    labels = None
+    if unpaired.is_unpaired(data):  # two domains: the classes are A and B
+        x, y = unpaired.domain_labelled(data, image_size, channels)
+        labels = ["A", "B"]
+    else:
+        x, y = data_lib.load_arrays(data, image_size=image_size, channels=channels)
     if y is None:
         raise data_lib.DataError(f"{data} has no labels: the domain classifier needs labelled "
                                  f"data (an .npz with 'y', a class-per-folder tree, or a tfds "
@@ -96,6 +104,8 @@ def train(data="mnist5k", out=None, epochs=5, batch_size=128, holdout=0.2, limit
             "num_classes": num_classes, "accuracy": accuracy, "n_train": int(len(train_idx)),
             "n_test": int(n_test), "epochs": int(epochs), "seed": int(seed),
             "feature_dim": int(model.get_layer(FEATURE_LAYER).units)}
+    if labels:
+        info["labels"] = labels
     out = pathlib.Path(out) if out else default_dir(data, x.shape[1:])
 
     def write(tmp):

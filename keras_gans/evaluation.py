@@ -42,6 +42,107 @@ def generate_from_export(loaded, meta, n, seed=0, batch_size=500):
     return np.concatenate(out).astype("float32"), labels
 
 
+# ------------------------------------------------------------ translation
+# Image-to-image models (CycleGAN) are scored per direction: G(A) against real
+# B ("a2b") and F(B) against real A ("b2a"), each beside the same metric for
+# the untranslated images, which is where a model that learned nothing stays.
+TRANSLATION_METRICS = ("fid", "kid", "pr")          # the default set
+TRANSLATION_ALLOWED = TRANSLATION_METRICS + ("fd", "cacc")
+DIRECTIONS = ("a2b", "b2a")
+
+
+def is_translation(meta_or_model):
+    """Whether an export's metadata (or a model) is an image-to-image translator."""
+    if isinstance(meta_or_model, dict):
+        return "a2b" in str(meta_or_model.get("endpoints", "")).split(",")
+    return callable(getattr(meta_or_model, "translate", None))
+
+
+def check_translation_metrics(names):
+    bad = [m for m in names if m not in TRANSLATION_ALLOWED]
+    if bad:
+        raise metrics.MetricError(
+            f"{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not defined for image-to-image "
+            f"translation: use {', '.join(TRANSLATION_ALLOWED)} (scored per direction).")
+
+
+def check_domain_classifier(classifier):
+    """A classifier for translation scores must have been trained on the two domains."""
+    if classifier is not None and classifier.info.get("labels") != ["A", "B"]:
+        raise metrics.MetricError(
+            f"The classifier at {getattr(classifier, 'path', '?')} was not trained on two "
+            f"domains: train one on the translation data with `keras-gans train-classifier "
+            f"--data DATA --image-size SIZE` (its classes are then A and B).")
+
+
+class _MemoFeatures:
+    """An extractor that computes each array's features once (keyed by the
+    array object), since each domain is scored twice."""
+
+    def __init__(self, extractor):
+        self.extractor = extractor
+        self.name = extractor.name
+        self.info = getattr(extractor, "info", {})
+        self._cache = {}
+
+    def __call__(self, images):
+        key = id(images)
+        if key not in self._cache:
+            self._cache[key] = (images, self.extractor(images))
+        return self._cache[key][1]
+
+
+def translate_export(loaded, batch_size=32):
+    """`translate(images, direction)` for a loaded translation export."""
+    def translate(images, direction):
+        fn = getattr(loaded, direction)
+        out = [np.asarray(fn(images[i:i + batch_size]))
+               for i in range(0, len(images), batch_size)]
+        return np.concatenate(out).astype("float32")
+
+    return translate
+
+
+def translation_scores(translate, a, b, names, extractor=None, classifier=None, seed=0,
+                       kid_subsets=100, reference=True):
+    """Scores of a translator on real images `a` and `b` of the two domains.
+
+    `translate(images, direction)` is a model's `translate` or
+    `translate_export(loaded)`. `extractor` gives the features of fid, kid and
+    pr; `classifier`, a domain classifier trained on the two domains, those of
+    fd and the target-domain accuracy cacc. Each score is named
+    `<metric>_<direction>`; with `reference`, `<metric>_<direction>_untranslated`
+    scores the source images themselves against the target domain."""
+    check_translation_metrics(names)
+    check_domain_classifier(classifier)
+    extractor = _MemoFeatures(extractor) if extractor is not None else None
+    classifier = _MemoFeatures(classifier) if classifier is not None else None
+    a, b = np.asarray(a, "float32"), np.asarray(b, "float32")
+    out = []
+    for direction, source, target, label in (("a2b", a, b, 1), ("b2a", b, a, 0)):
+        sets = [("", translate(source, direction))]
+        if reference:
+            sets.append(("_untranslated", source))
+        for suffix, fake in sets:
+            for s in metrics.evaluate(target, fake, names, extractor=extractor,
+                                      classifier=classifier, seed=seed, kid_subsets=kid_subsets,
+                                      fake_labels=np.full(len(fake), label)):
+                s.name = f"{s.name}_{direction}{suffix}"
+                s.extra["direction"] = direction
+                out.append(s)
+    return out
+
+
+def mean_over_directions(scores, metric):
+    """One Score for `metric` ('pr': precision): the mean of both directions."""
+    wanted = {"pr": "precision"}.get(metric, metric)
+    parts = {d: pick(scores, f"{wanted}_{d}") for d in DIRECTIONS}
+    first = parts["a2b"]
+    return metrics.Score(wanted, float(np.mean([p.value for p in parts.values()])),
+                         first.n_real, first.n_fake, features=first.features,
+                         extra={d: p.value for d, p in parts.items()})
+
+
 def inception_extractor(weights=None):
     """The FID Inception network as a FeatureExtractor (weights from the cache
     that `keras-gans convert-inception` fills, or `weights`)."""
@@ -53,13 +154,20 @@ def inception_extractor(weights=None):
     return inception.InceptionFeatures(weights)
 
 
+def _shape_options(image_shape):
+    if image_shape is None or image_shape[0] != image_shape[1]:
+        return ""
+    return f" --image-size {image_shape[0]} --channels {image_shape[2]}"
+
+
 def classifier_extractor(path=None, data=None, image_shape=None):
     from keras_gans import classifier
     path = pathlib.Path(path) if path else classifier.default_dir(data, image_shape)
     if not (path / classifier.MODEL_FILE).exists():
         raise FileNotFoundError(
             f"No domain classifier for {data} at {path}: train it once with "
-            f"`keras-gans train-classifier --data {data}` (or pass --classifier DIR).")
+            f"`keras-gans train-classifier --data {data}{_shape_options(image_shape)}` (or pass "
+            f"--classifier DIR).")
     return classifier.ClassifierFeatures(path)
 
 
@@ -110,6 +218,10 @@ class EvaluateEvery(keras.callbacks.Callback):
 
     StudioGAN found that DCGAN-like runs reach their best FID early and then
     collapse; this keeps that best model.
+
+    For an image-to-image model (CycleGAN) pass `real=(a, b)`, real images of
+    both domains: the metric is computed for each direction (logged as
+    `eval_<metric>_a2b` and `_b2a`) and their mean picks the best epoch.
     """
 
     def __init__(self, metric, real, every=1, n=1000, directory=None, extractor=None,
@@ -119,6 +231,9 @@ class EvaluateEvery(keras.callbacks.Callback):
         if metric not in metrics.METRICS or metric == "cacc":
             raise metrics.MetricError(f"Cannot select checkpoints by {metric!r}: choose one of "
                                       f"fid, kid, is, pr, parzen, fd.")
+        self.translation = isinstance(real, (tuple, list))
+        if self.translation:
+            check_translation_metrics([metric])
         self.metric = metric
         self.real = real
         self.every = max(1, int(every))
@@ -147,9 +262,20 @@ class EvaluateEvery(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every or getattr(self.model, "diverged_at", None):
             return
-        fake = self.model.generate(self.n, seed=self.seed)
-        score = pick(metrics.evaluate(self.real, fake, [self.metric], extractor=self.extractor,
-                                      classifier=self.classifier, seed=self.seed), self.metric)
+        if self.translation:
+            a, b = self.real
+            scores = translation_scores(self.model.translate, a[:self.n], b[:self.n],
+                                        [self.metric], self.extractor, self.classifier,
+                                        seed=self.seed, reference=False)
+            score = mean_over_directions(scores, self.metric)
+            if logs is not None:
+                for d in DIRECTIONS:
+                    logs[f"eval_{self.metric}_{d}"] = score.extra[d]
+        else:
+            fake = self.model.generate(self.n, seed=self.seed)
+            score = pick(metrics.evaluate(self.real, fake, [self.metric],
+                                          extractor=self.extractor, classifier=self.classifier,
+                                          seed=self.seed), self.metric)
         self.history.append((epoch + 1, score.value))
         if logs is not None:
             logs[f"eval_{self.metric}"] = score.value
@@ -177,7 +303,14 @@ def for_run(model, info, data=None, log=None):
     t = info.recipe.train
     metric = str(t["eval_metric"]).lower()
     n = int(t.get("eval_samples") or 1000)
-    real, _ = real_images(info.recipe.data, info.image_shape, n)
+    if is_translation(model):
+        from keras_gans import unpaired
+        check_translation_metrics([metric])
+        h, w, c = info.image_shape
+        a, b, _ = unpaired.domain_arrays(info.recipe.data, (h, w), c, n=n)
+        real = (a, b)
+    else:
+        real, _ = real_images(info.recipe.data, info.image_shape, n)
     extractor = classifier = None
     if metric == "fd":
         classifier = classifier_extractor(None, info.recipe.data, info.image_shape)

@@ -253,6 +253,57 @@ def load_unpaired(name, batch_size=1, image_size=None, channels=None, split="tra
                              domain_sizes=tuple(sizes), fixed=fixed)
 
 
+def is_unpaired(name):
+    """Whether `name` is two-domain data: a folder with trainA/ and trainB/, or
+    one of the CycleGAN dataset names."""
+    text = str(name)
+    path = pathlib.Path(os.path.expanduser(text))
+    if path.is_dir():
+        return (path / "trainA").is_dir() and (path / "trainB").is_dir()
+    config = text[len("cycle_gan/"):] if text.startswith("cycle_gan/") else text
+    return config in CYCLE_GAN_SETS
+
+
+def domain_labelled(name, image_size=None, channels=None, data_dir=None):
+    """Every image of both domains (train and test splits) with its domain as
+    the label, A = 0 and B = 1: data for the domain classifier."""
+    xs, ys = [], []
+    for split in ("train", "test"):
+        if split == "test" and not _source(name, data_dir).has("test"):
+            continue
+        a, b, _ = domain_arrays(name, image_size, channels, split=split, data_dir=data_dir)
+        xs += [a, b]
+        ys += [np.zeros(len(a), "int64"), np.ones(len(b), "int64")]
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def domain_arrays(name, image_size=None, channels=None, split=None, n=None, seed=0,
+                  data_dir=None):
+    """Un-augmented images of both domains, for evaluation: `(a, b, split)`.
+
+    Each domain gives up to `n` images (all of them when `n` is None), a
+    seeded random choice, resized to `image_size` with values in [-1, 1].
+    `split` defaults to "test" when the source has one, else "train"."""
+    size = _as_size(image_size)
+    channels = int(channels or 3)
+    source = _source(name, data_dir)
+    if split is None:
+        split = "test" if source.has("test") else "train"
+    if not source.has(split):
+        raise DataError(f"{source.name} has no images in {split}A/ and {split}B/: pass a split "
+                        f"it has (train or test).")
+    out = []
+    for k, d in enumerate("AB"):
+        dom, m = source.domain(split, d, channels)
+        take = m if n is None else min(int(n), m)
+        keep = np.sort(np.random.default_rng(int(seed) + k).permutation(m)[:take])
+        dom = dom.take(int(keep[-1]) + 1).map(lambda img: _plain(img, size),
+                                              num_parallel_calls=tf.data.AUTOTUNE)
+        images = np.concatenate([np.asarray(x) for x in dom.batch(64)])
+        out.append(images[keep].astype("float32"))
+    return out[0], out[1], split
+
+
 # ------------------------------------------------------------ offline data
 def make_photo_domains(path, image_size=64, train=60, test=8, seed=0):
     """Write a two-domain folder cut from scikit-learn's sample photos: domain

@@ -9,13 +9,15 @@ from keras_gans.commands import friendly_errors
 
 @click.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False))
-@click.option("--metrics", "metric_names", default="fid,kid,is,pr,parzen", show_default=True,
+@click.option("--metrics", "metric_names",
               help="Comma-separated: fid, kid, is, pr, parzen, fd (domain classifier), "
-                   "cacc (conditional models).")
+                   "cacc (conditional models) [fid,kid,is,pr,parzen; translation models: "
+                   "fid,kid,pr].")
 @click.option("-n", "num", type=click.IntRange(min=10), default=5000, show_default=True,
               help="Generated samples; real samples are as many, or all the data has.")
 @click.option("--data", help="Real data to compare with [the run's recipe data].")
-@click.option("--split", default="train", show_default=True, help="Split of the real data.")
+@click.option("--split", help="Split of the real data [train; for translation models test, "
+                                "where the data has one].")
 @click.option("--features", type=click.Choice(["inception", "classifier"]), default="inception",
               show_default=True, help="Features for fid, kid, is and pr.")
 @click.option("--classifier", "classifier_dir", type=click.Path(file_okay=False),
@@ -34,21 +36,31 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     """Score samples of a run directory or export against real data.
 
     Prints a table (each number with how many real and fake samples it used)
-    and writes the same as JSON."""
+    and writes the same as JSON. Translation models (CycleGAN) translate up to
+    N real images of each domain and are scored per direction (fid, kid, pr),
+    beside the same metric for the untranslated images."""
     from keras_gans import evaluation, export as export_lib, metrics
     from keras_gans.cli import resolve_export
+    source = pathlib.Path(source)
+    path = resolve_export(source)
+    loaded, meta = export_lib.load(path)
+    if metric_names is None:
+        metric_names = ",".join(evaluation.TRANSLATION_METRICS) if evaluation.is_translation(
+            meta) else "fid,kid,is,pr,parzen"
     names = [m.strip().lower() for m in metric_names.split(",") if m.strip()]
     unknown = [m for m in names if m not in metrics.METRICS]
     if unknown:
         raise click.UsageError(f"Unknown metric(s) {', '.join(unknown)}: choose from "
                                f"{', '.join(metrics.METRICS)}.")
-    source = pathlib.Path(source)
-    path = resolve_export(source)
-    loaded, meta = export_lib.load(path)
     data = data or meta.get("data") or _run_data(source)
     if not data:
         raise click.UsageError("This export does not say what data it learned: pass --data.")
     shape = tuple(meta["image_shape"])
+    if evaluation.is_translation(meta):
+        return _evaluate_translation(source, path, loaded, data, shape, names, num, split,
+                                     features, classifier_dir, inception_weights, seed,
+                                     kid_subsets, output)
+    split = split or "train"
     real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
     fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
     classifier = extractor = None
@@ -62,11 +74,36 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     scores = metrics.evaluate(real, fake, names, extractor=extractor, classifier=classifier,
                               fake_labels=labels, seed=seed, kid_subsets=kid_subsets)
     click.echo(evaluation.table(scores))
+    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features)
+
+
+def _write(scores, output, source, path, **context):
+    from keras_gans import evaluation, export as export_lib
     if output is None:
         output = (source if not export_lib.is_export(source) else path.parent) / "evaluation.json"
-    evaluation.write_json(output, scores, source=str(source), export=str(path), data=data,
-                          split=split, seed=seed, features=features)
+    evaluation.write_json(output, scores, source=str(source), export=str(path), **context)
     click.echo(f"Wrote {output}")
+
+
+def _evaluate_translation(source, path, loaded, data, shape, names, num, split, features,
+                          classifier_dir, inception_weights, seed, kid_subsets, output):
+    from keras_gans import evaluation, unpaired
+    evaluation.check_translation_metrics(names)
+    classifier = extractor = None
+    if features == "classifier" or any(m in ("fd", "cacc") for m in names):
+        classifier = evaluation.classifier_extractor(classifier_dir, data, shape)
+    if any(m in ("fid", "kid", "pr") for m in names):
+        extractor = classifier if features == "classifier" else \
+            evaluation.inception_extractor(inception_weights)
+    a, b, split = unpaired.domain_arrays(data, shape[:2], shape[2], split=split, n=num,
+                                         seed=seed)
+    click.echo(f"Evaluating {path} against {data} ({split} split: {len(a)} A and {len(b)} B "
+               f"images; A -> B is scored against the B images and B -> A against the A)")
+    scores = evaluation.translation_scores(evaluation.translate_export(loaded), a, b, names,
+                                           extractor, classifier, seed=seed,
+                                           kid_subsets=kid_subsets)
+    click.echo(evaluation.table(scores))
+    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features)
 
 
 def _run_data(source):
