@@ -22,7 +22,16 @@ def _unpack(model, data):
     return model.unpack(data)
 
 
-class PlainGAN(keras.Model):
+class _TwoOptimizers(keras.Model):
+    """A Keras model whose compile() takes the two players' optimizers."""
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+
+
+class PlainGAN(_TwoOptimizers):
     """The tutorial two-player step on a zoo model's networks."""
 
     def __init__(self, gan, **kwargs):
@@ -31,11 +40,6 @@ class PlainGAN(keras.Model):
         self.latent_dim = gan.latent_dim
         self.seed_generator = keras.random.SeedGenerator(0)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
 
     def train_step(self, data):
         gan = self.gan
@@ -62,7 +66,7 @@ class PlainGAN(keras.Model):
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
-class PlainCycleGAN(keras.Model):
+class PlainCycleGAN(_TwoOptimizers):
     """The tutorial CycleGAN step on a zoo CycleGAN's four networks."""
 
     def __init__(self, gan, cycle_weight=10.0, identity_weight=0.5, **kwargs):
@@ -70,11 +74,6 @@ class PlainCycleGAN(keras.Model):
         self.gan = gan
         self.cycle_weight = float(getattr(gan, "cycle_weight", cycle_weight))
         self.identity_weight = float(getattr(gan, "identity_weight", identity_weight))
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
 
     def train_step(self, data):
         gan = self.gan

@@ -101,28 +101,26 @@ def test_judge_classifier_is_competent(cgan_judge):
     assert acc > 0.85, f"the independent classifier only reaches {acc:.1%} on held-out digits"
 
 
+def _assert_draws_requested_labels(name, model, judge, steps, judge_acc):
+    agree = _agreement(model, judge)
+    print(f"\n{name} after {steps} steps: classifier agrees with the requested label on "
+          f"{agree:.1%} of 500 samples (chance {CHANCE:.0%}; judge {judge_acc:.1%})")
+    assert agree > 5 * CHANCE, (
+        f"{name} samples match the requested label only {agree:.1%} of the time "
+        f"(chance {CHANCE:.0%}) after {steps} steps")
+
+
 def test_cgan_draws_the_requested_digit(cgan_model, cgan_judge):
     model, history = cgan_model
-    judge, judge_acc = cgan_judge
-    agree = _agreement(model, judge)
-    print(f"\nConditionalGAN after {CGAN_STEPS} steps: classifier agrees with the requested "
-          f"label on {agree:.1%} of 500 samples (chance {CHANCE:.0%}; judge {judge_acc:.1%})")
-    assert agree > 5 * CHANCE, (
-        f"ConditionalGAN samples match the requested label only {agree:.1%} of the time "
-        f"(chance {CHANCE:.0%}) after {CGAN_STEPS} steps")
+    _assert_draws_requested_labels("ConditionalGAN", model, cgan_judge[0], CGAN_STEPS,
+                                   cgan_judge[1])
     for name in ("d_loss", "g_loss", "d_real", "d_fake"):
         assert np.isfinite(history[name][-1]), (name, history[name])
 
 
 def test_acgan_draws_the_requested_digit(acgan_model, cgan_judge):
     model, _, _ = acgan_model
-    judge, _ = cgan_judge
-    agree = _agreement(model, judge)
-    print(f"\nACGAN after {ACGAN_STEPS} steps: classifier agrees with the requested label on "
-          f"{agree:.1%} of 500 samples (chance {CHANCE:.0%})")
-    assert agree > 5 * CHANCE, (
-        f"ACGAN samples match the requested label only {agree:.1%} of the time "
-        f"(chance {CHANCE:.0%}) after {ACGAN_STEPS} steps")
+    _assert_draws_requested_labels("ACGAN", model, cgan_judge[0], ACGAN_STEPS, cgan_judge[1])
 
 
 def test_changing_only_the_label_changes_the_digit(cgan_model, cgan_judge):
