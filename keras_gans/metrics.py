@@ -136,12 +136,16 @@ def kernel_distance(real, fake, num_subsets=100, subset_size=1000, seed=0):
     """Kernel Inception Distance (Binkowski et al. 2018): the unbiased MMD^2
     with a cubic polynomial kernel, averaged over random subsets.
 
-    Returns (mean, standard deviation over subsets)."""
+    Returns (mean, standard deviation over subsets). When neither set is
+    larger than `subset_size`, every subset would be the whole of both sets:
+    the MMD is computed once and the spread is None."""
     real, fake = _features(real, "real features"), _features(fake, "fake features")
     if real.shape[1] != fake.shape[1]:
         raise MetricError(f"The two feature sets have different sizes: {real.shape[1]} and "
                           f"{fake.shape[1]} dimensions.")
     m = min(int(subset_size), len(real), len(fake))
+    if m == len(real) == len(fake):
+        return float(mmd2_unbiased(real, fake)), None
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(int(num_subsets)):
@@ -314,7 +318,7 @@ def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=N
             fr, ff = feats(extractor, "real")[0], feats(extractor, "fake")[0]
             mean, std = kernel_distance(fr, ff, kid_subsets, kid_subset_size, seed)
             out.append(Score("kid", mean, nr, nf, std=std, features=extractor.name,
-                             extra={"subsets": kid_subsets,
+                             extra={"subsets": kid_subsets if std is not None else 1,
                                     "subset_size": min(kid_subset_size, nr, nf)}))
         elif m == "is":
             # The converted FID Inception has no class head: then the domain

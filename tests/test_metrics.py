@@ -78,6 +78,10 @@ def test_kid_separates_different_distributions_and_reports_spread():
     far, spread = metrics.kernel_distance(real, gaussian(300, 8, shift=1.0, seed=9), 20, 100)
     assert far > 10 * abs(same)
     assert spread > 0
+    # Sets no larger than a subset: one MMD of the whole sets, and no made-up spread.
+    small, fake = real[:100], gaussian(100, 8, shift=1.0, seed=9)
+    whole, none = metrics.kernel_distance(small, fake, 20, 100)
+    assert none is None and whole == pytest.approx(metrics.mmd2_unbiased(small, fake))
 
 
 # ------------------------------------------------------------------- IS
