@@ -156,22 +156,29 @@ def test_sigkill_then_rerun_resumes_and_loses_at_most_one_interval(tmp_path):
 
 def test_ctrl_c_saves_a_checkpoint_and_rerun_finishes(tmp_path):
     out = tmp_path / "run"
-    args = cli(*SLOW_TRAIN, "--checkpoint-every", "0", "--out", str(out))
-    proc = subprocess.Popen(args, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    # A run far longer than the test waits, so that Ctrl-C lands mid-training even
+    # if this process stalls for a while; the rerun then shortens it (allowed on resume).
+    slow = [*SLOW_TRAIN, "--checkpoint-every", "0", "--out", str(out)]
+    slow[slow.index("--steps") + 1] = "600"
+    slow[slow.index("--steps-per-epoch") + 1] = "300"
+    proc = subprocess.Popen(cli(*slow), env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     try:
         at = wait_for_steps(out / "steps.csv", 12, proc)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        out_text, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 130, err[-2000:]
+    assert proc.returncode == 130, (at, out_text[-1000:], err[-2000:])
     assert "Interrupted at step" in err and "run the same command to resume" in err
     saved = [int(p.name.split("-")[1]) for p in (out / "checkpoints").iterdir()]
-    assert len(saved) == 1 and at <= saved[0] < 30  # saved mid-epoch, not at an epoch end
-    again = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
+    assert len(saved) == 1 and at <= saved[0] < 300  # saved mid-epoch, not at an epoch end
+    end = saved[0] + 4
+    slow[slow.index("--steps") + 1] = str(end)
+    again = subprocess.run(cli(*slow), env=ENV, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert f"from step {saved[0]} of 60" in again.stdout
+    assert f"from step {saved[0]} of {end}" in again.stdout
+    assert [s for s, _ in read_steps(out / "steps.csv")][-1] == end
 
 
 def test_restart_starts_over(tmp_path):

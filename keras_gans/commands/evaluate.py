@@ -14,7 +14,8 @@ from keras_gans.commands import friendly_errors
                    "cacc (conditional models) [fid,kid,is,pr,parzen; translation models: "
                    "fid,kid,pr].")
 @click.option("-n", "num", type=click.IntRange(min=10), default=5000, show_default=True,
-              help="Generated samples; real samples are as many, or all the data has.")
+              help="Generated samples; real samples are as many, or all the data has "
+                   "(translation models: images of each domain).")
 @click.option("--data", help="Real data to compare with [the run's recipe data].")
 @click.option("--split", help="Split of the real data [train; for translation models test, "
                                 "where the data has one].")
@@ -37,8 +38,9 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
 
     Prints a table (each number with how many real and fake samples it used)
     and writes the same as JSON. Translation models (CycleGAN) translate up to
-    N real images of each domain and are scored per direction (fid, kid, pr),
-    beside the same metric for the untranslated images."""
+    N real images of each domain and are scored per direction (fid, kid, pr;
+    fd and cacc with a classifier of the two domains), beside the same metric
+    for the untranslated images."""
     from keras_gans import evaluation, export as export_lib, metrics
     from keras_gans.cli import resolve_export
     source = pathlib.Path(source)
