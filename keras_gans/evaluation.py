@@ -115,8 +115,9 @@ def translation_scores(translate, a, b, names, extractor=None, classifier=None, 
     scores the source images themselves against the target domain."""
     check_translation_metrics(names)
     check_domain_classifier(classifier)
-    extractor = _MemoFeatures(extractor) if extractor is not None else None
-    classifier = _MemoFeatures(classifier) if classifier is not None else None
+    memo = {}  # one per network, so a classifier used for both roles runs once per set
+    extractor, classifier = (None if ext is None else memo.setdefault(id(ext), _MemoFeatures(ext))
+                             for ext in (extractor, classifier))
     a, b = np.asarray(a, "float32"), np.asarray(b, "float32")
     out = []
     for direction, source, target, label in (("a2b", a, b, 1), ("b2a", b, a, 0)):

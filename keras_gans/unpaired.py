@@ -137,6 +137,11 @@ class _TfdsSource:
         return ds, n
 
 
+def _config_name(text):
+    """The tfds cycle_gan config a name stands for (`cycle_gan/` prefix optional)."""
+    return text[len("cycle_gan/"):] if text.startswith("cycle_gan/") else text
+
+
 def _source(name, data_dir=None):
     text = str(name)
     path = pathlib.Path(os.path.expanduser(text))
@@ -145,7 +150,7 @@ def _source(name, data_dir=None):
     if path.exists():
         raise DataError(f"{path} is a file: unpaired data is a folder with trainA/ and trainB/ "
                         f"sub-folders, or a CycleGAN dataset name ({', '.join(CYCLE_GAN_SETS)}).")
-    config = text[len("cycle_gan/"):] if text.startswith("cycle_gan/") else text
+    config = _config_name(text)
     if os.sep in config or "/" in config or config.startswith("."):
         raise DataError(f"No such folder: {path}. Check the path.")
     if config not in CYCLE_GAN_SETS:
@@ -238,19 +243,23 @@ def load_unpaired(name, batch_size=1, image_size=None, channels=None, split="tra
 
     def fixed(count):
         fixed_split = "test" if source.has("test") else split
-        out = []
-        for d in "AB":
-            dom, m = source.domain(fixed_split, d, channels)
-            take = min(int(count), m)
-            # Evenly spread over the domain, always the same images.
-            keep = set(np.linspace(0, m - 1, take).round().astype(int).tolist())
-            imgs = [_plain(img, size).numpy()
-                    for i, img in enumerate(dom.take(max(keep) + 1)) if i in keep]
-            out.append(np.stack(imgs).astype("float32"))
-        return tuple(out)
+        # Evenly spread over each domain, always the same images.
+        return tuple(_plain_images(source, fixed_split, d, channels, size,
+                                   lambda m: np.linspace(0, m - 1, min(int(count), m)))
+                     for d in "AB")
 
     return UnpairedImageData(ds, (*size, channels), None, n, batch_size, source.name, None,
                              domain_sizes=tuple(sizes), fixed=fixed)
+
+
+def _plain_images(source, split, d, channels, size, choose):
+    """Domain `d`'s images at `choose(count)` positions (sorted), un-augmented."""
+    dom, m = source.domain(split, d, channels)
+    keep = np.unique(np.asarray(choose(m)).round().astype(int))
+    dom = dom.take(int(keep[-1]) + 1).map(lambda img: _plain(img, size),
+                                          num_parallel_calls=tf.data.AUTOTUNE)
+    images = np.concatenate([np.asarray(x) for x in dom.batch(64)])
+    return images[keep].astype("float32")
 
 
 def is_unpaired(name):
@@ -260,8 +269,7 @@ def is_unpaired(name):
     path = pathlib.Path(os.path.expanduser(text))
     if path.is_dir():
         return (path / "trainA").is_dir() and (path / "trainB").is_dir()
-    config = text[len("cycle_gan/"):] if text.startswith("cycle_gan/") else text
-    return config in CYCLE_GAN_SETS
+    return _config_name(text) in CYCLE_GAN_SETS
 
 
 def domain_labelled(name, image_size=None, channels=None, data_dir=None):
@@ -292,16 +300,11 @@ def domain_arrays(name, image_size=None, channels=None, split=None, n=None, seed
     if not source.has(split):
         raise DataError(f"{source.name} has no images in {split}A/ and {split}B/: pass a split "
                         f"it has (train or test).")
-    out = []
-    for k, d in enumerate("AB"):
-        dom, m = source.domain(split, d, channels)
-        take = m if n is None else min(int(n), m)
-        keep = np.sort(np.random.default_rng(int(seed) + k).permutation(m)[:take])
-        dom = dom.take(int(keep[-1]) + 1).map(lambda img: _plain(img, size),
-                                              num_parallel_calls=tf.data.AUTOTUNE)
-        images = np.concatenate([np.asarray(x) for x in dom.batch(64)])
-        out.append(images[keep].astype("float32"))
-    return out[0], out[1], split
+    a, b = (_plain_images(source, split, d, channels, size,
+                          lambda m, k=k: np.random.default_rng(int(seed) + k).permutation(m)[
+                              :m if n is None else min(int(n), m)])
+            for k, d in enumerate("AB"))
+    return a, b, split
 
 
 # ------------------------------------------------------------ offline data

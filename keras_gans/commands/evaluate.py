@@ -58,13 +58,9 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     if not data:
         raise click.UsageError("This export does not say what data it learned: pass --data.")
     shape = tuple(meta["image_shape"])
-    if evaluation.is_translation(meta):
-        return _evaluate_translation(source, path, loaded, data, shape, names, num, split,
-                                     features, classifier_dir, inception_weights, seed,
-                                     kid_subsets, output)
-    split = split or "train"
-    real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
-    fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
+    translation = evaluation.is_translation(meta)
+    if translation:
+        evaluation.check_translation_metrics(names)
     classifier = extractor = None
     if features == "classifier" or any(m in ("fd", "cacc", "is") for m in names):
         # `is` too: the FID Inception weights have no class head.
@@ -72,6 +68,12 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     if any(m in ("fid", "kid", "is", "pr") for m in names):
         extractor = classifier if features == "classifier" else \
             evaluation.inception_extractor(inception_weights)
+    if translation:
+        return _evaluate_translation(source, path, loaded, data, shape, names, num, split,
+                                     features, extractor, classifier, seed, kid_subsets, output)
+    split = split or "train"
+    real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
+    fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
     click.echo(f"Evaluating {path} against {data} ({len(real)} real, {len(fake)} fake images)")
     scores = metrics.evaluate(real, fake, names, extractor=extractor, classifier=classifier,
                               fake_labels=labels, seed=seed, kid_subsets=kid_subsets)
@@ -88,15 +90,8 @@ def _write(scores, output, source, path, **context):
 
 
 def _evaluate_translation(source, path, loaded, data, shape, names, num, split, features,
-                          classifier_dir, inception_weights, seed, kid_subsets, output):
+                          extractor, classifier, seed, kid_subsets, output):
     from keras_gans import evaluation, unpaired
-    evaluation.check_translation_metrics(names)
-    classifier = extractor = None
-    if features == "classifier" or any(m in ("fd", "cacc") for m in names):
-        classifier = evaluation.classifier_extractor(classifier_dir, data, shape)
-    if any(m in ("fid", "kid", "pr") for m in names):
-        extractor = classifier if features == "classifier" else \
-            evaluation.inception_extractor(inception_weights)
     a, b, split = unpaired.domain_arrays(data, shape[:2], shape[2], split=split, n=num,
                                          seed=seed)
     click.echo(f"Evaluating {path} against {data} ({split} split: {len(a)} A and {len(b)} B "
