@@ -1,32 +1,12 @@
 """The `keras-gans` command line."""
 
-import functools
 import os
 import pathlib
 import sys
 
 import click
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def friendly_errors(fn):
-    """Turn expected failures into a one-line `Error: ...` (set KERAS_GANS_DEBUG=1
-    for the traceback)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if os.environ.get("KERAS_GANS_DEBUG"):
-            return fn(*args, **kwargs)
-        try:
-            return fn(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except (ValueError, FileNotFoundError, RuntimeError, OSError) as e:
-            message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise click.ClickException(message) from None
-
-    return wrapper
+from keras_gans.commands import VERBOSE_ENV, friendly_errors, import_tensorflow, resolve_export
 
 
 def parse_overrides(pairs, extra):
@@ -55,12 +35,16 @@ def parse_overrides(pairs, extra):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="keras-gans")
-def main():
+@click.option("-v", "--verbose", is_flag=True,
+              help=f"Show TensorFlow's own start-up and runtime logging (also {VERBOSE_ENV}=1).")
+def main(verbose):
     """keras-gans: train, sample and export the GAN zoo's models."""
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
 
 
 @main.command()
-@friendly_errors
+@friendly_errors(tensorflow=False)
 def zoo():
     """List the zoo's entries with their paper and default data."""
     from keras_gans import recipes
@@ -92,7 +76,7 @@ def zoo():
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Recipe override (also accepted as --key value).")
 @click.pass_context
-@friendly_errors
+@friendly_errors(tensorflow=False)  # the recipe is checked before TensorFlow is imported
 def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, strategy, xla,
           tensorboard, restart, sets):
     """Train zoo ENTRY (a name from `keras-gans zoo` or a .toml recipe).
@@ -100,7 +84,7 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
     Any recipe option can be overridden: `--latent-dim 64` or `--set latent_dim=64`.
     Running again with the same --out resumes from the latest checkpoint.
     """
-    from keras_gans import recipes, train as train_lib
+    from keras_gans import recipes
     if epochs and steps:
         raise click.UsageError("Give --epochs or --steps, not both.")
     overrides = parse_overrides(sets, ctx.args)
@@ -112,6 +96,8 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
         overrides["steps"] = "none"
     recipe = recipes.load(entry).override(overrides)
     out = pathlib.Path(out or pathlib.Path("runs") / recipe.entry)
+    import_tensorflow()
+    from keras_gans import train as train_lib
     try:
         train_lib.run(recipe, out, precision=precision, seed=seed, log=click.echo,
                       strategy=strategy, xla=xla, tensorboard=tensorboard, restart=restart)
@@ -150,18 +136,6 @@ def sample(source, num, output, seed, ncols, label):
                                  **extra)
     files.save_png(output, files.grid(images, ncols=ncols))
     click.echo(f"Wrote {num} samples to {output}")
-
-
-def resolve_export(source):
-    """An export directory for a run directory or export directory."""
-    from keras_gans import export as export_lib, train as train_lib
-    source = pathlib.Path(source)
-    if export_lib.is_export(source):
-        return source
-    if export_lib.is_export(source / "export"):
-        return source / "export"
-    model, info = train_lib.load_run(source)
-    return train_lib.export_run(model, info)
 
 
 @main.command()

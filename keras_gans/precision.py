@@ -6,7 +6,13 @@
   - CPU: mixed_bfloat16 only where the CPU computes bf16 natively (AMX-BF16 or
     AVX512-BF16: 1.5-2.2x faster than float32 on such a CPU); float32 otherwise,
     because bf16 is emulated (slower) and float16 without XLA was ~100x slower.
+
+KERAS_GANS_CPU_BF16=1 (or 0) makes `auto` act as if the CPU had (or lacked)
+native bf16, so either path can be tried, and tested, on any machine.
 """
+
+import os
+
 
 import tensorflow as tf
 import keras
@@ -14,7 +20,19 @@ import keras
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
+CPU_BF16_ENV = "KERAS_GANS_CPU_BF16"
+
+
 def cpu_has_native_bf16():
+    """Whether this CPU computes bfloat16 natively (or what KERAS_GANS_CPU_BF16 says)."""
+    forced = os.environ.get(CPU_BF16_ENV, "").strip().lower()
+    if forced in ("1", "true", "yes", "on"):
+        return True
+    if forced in ("0", "false", "no", "off"):
+        return False
+    if forced not in ("", "auto"):
+        raise ValueError(f"{CPU_BF16_ENV}={forced!r}: use 1 (as if the CPU had native bf16), "
+                         f"0 (as if not) or auto.")
     try:
         with open("/proc/cpuinfo") as f:
             flags = f.read()
@@ -34,9 +52,12 @@ def auto_policy():
         if cc >= (7, 0):
             return "mixed_float16", f"GPU with compute capability {cc[0]}.{cc[1]}"
         return "float32", "GPU without tensor cores"
+    forced = os.environ.get(CPU_BF16_ENV, "").strip().lower() not in ("", "auto")
     if cpu_has_native_bf16():
-        return "mixed_bfloat16", "CPU with native bfloat16 (AMX/AVX512-BF16)"
-    return "float32", "CPU without native bfloat16"
+        return "mixed_bfloat16", ("CPU with native bfloat16 (AMX/AVX512-BF16)" if not forced
+                                  else f"{CPU_BF16_ENV}={os.environ[CPU_BF16_ENV]}")
+    return "float32", ("CPU without native bfloat16" if not forced
+                       else f"{CPU_BF16_ENV}={os.environ[CPU_BF16_ENV]}")
 
 
 def resolve(precision="auto"):

@@ -47,7 +47,7 @@ TRAIN_DEFAULTS = {
 TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
 # Constructor arguments filled from the data, never from a recipe.
 FROM_DATA = ("image_shape", "num_classes")
-NOT_OPTIONS = ("self", "generator", "discriminator", "kwargs", "args") + FROM_DATA
+NOT_OPTIONS = models.NOT_OPTIONS
 
 
 class RecipeError(ValueError):
@@ -68,12 +68,12 @@ def entries():
     return sorted(p.stem for p in zoo_dir().glob("*.toml"))
 
 
-def model_options(cls):
-    """{name: default} of a model class's constructor arguments a recipe can set."""
-    params = inspect.signature(cls.__init__).parameters
-    return {n: (p.default if p.default is not inspect.Parameter.empty else None)
-            for n, p in params.items()
-            if n not in NOT_OPTIONS and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+def model_options(cls_or_name):
+    """{name: default} of a model class's constructor arguments a recipe can set
+    (given the class, or its name: then without importing it)."""
+    if isinstance(cls_or_name, str):
+        return models.options(cls_or_name)
+    return models.inspected_options(cls_or_name)
 
 
 @dataclasses.dataclass
@@ -105,7 +105,7 @@ class Recipe:
     def override(self, overrides):
         """A copy with `{name: value}` applied; values may be strings from the CLI."""
         new = copy.deepcopy(self)
-        defaults_model = model_options(self.model_class)
+        defaults_model = model_options(self.model)
         for name, value in overrides.items():
             key = name.replace("-", "_")
             if key == "data":
@@ -185,24 +185,24 @@ def from_mapping(raw, entry="custom", where="recipe"):
                           f"are {', '.join(TOP_LEVEL)}.")
     if not isinstance(raw.get("model"), str):
         raise RecipeError(f"{where}: needs model = \"ClassName\" (one of "
-                          f"{', '.join(sorted(c.__name__ for c in _all_models()))}).")
+                          f"{', '.join(models.names())}).")
     try:
-        cls = models.get(raw["model"])
+        cls_name = models.class_name(raw["model"])
     except ValueError as e:
         raise RecipeError(f"{where}: {e}") from None
     for table in ("hparams", "train"):
         if not isinstance(raw.get(table, {}), dict):
             raise RecipeError(f"{where}: [{table}] must be a table.")
-    recipe = Recipe(entry=entry, model=cls.__name__, paper=raw.get("paper", ""),
+    recipe = Recipe(entry=entry, model=cls_name, paper=raw.get("paper", ""),
                     url=raw.get("url", ""), data=raw.get("data", "mnist5k"),
                     description=raw.get("description", ""),
-                    model_kwargs=model_options(cls),
+                    model_kwargs=model_options(cls_name),
                     train={k: v[0] for k, v in TRAIN_DEFAULTS.items()})
-    recipe.train.update(getattr(cls, "train_defaults", {}))
+    recipe.train.update(models.train_defaults(cls_name))
     hparams, train = raw.get("hparams", {}), raw.get("train", {})
     bad = sorted(set(hparams) - set(recipe.model_kwargs))
     if bad:
-        raise RecipeError(f"{where}: unknown [hparams] key(s) {', '.join(bad)} for {cls.__name__}; "
+        raise RecipeError(f"{where}: unknown [hparams] key(s) {', '.join(bad)} for {cls_name}; "
                           f"valid: {', '.join(sorted(recipe.model_kwargs))}.")
     bad = sorted(set(train) - set(TRAIN_DEFAULTS))
     if bad:
@@ -212,8 +212,3 @@ def from_mapping(raw, entry="custom", where="recipe"):
         return recipe.override({**hparams, **train})
     except RecipeError as e:
         raise RecipeError(f"{where}: {e}") from None
-
-
-def _all_models():
-    models._load_all()
-    return list(models.MODELS.values())

@@ -28,5 +28,36 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: 1 if item.get_closest_marker("slow") else 0)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--cpu-bf16", choices=("auto", "on", "off"), default="auto",
+        help="Run as if the CPU had (on) or lacked (off) native bfloat16, so `--precision auto` "
+             "takes that path on any machine (sets KERAS_GANS_CPU_BF16 for the tests and the "
+             "processes they start; auto: what the CPU has).")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: trains a model for a while (CI runs it)")
+    config.addinivalue_line(
+        "markers", "auto_precision: trains with `--precision auto`, so it takes the bf16 path "
+                   "on a CPU with native bf16 (CI runs these with --cpu-bf16 on and off)")
+    choice = config.getoption("--cpu-bf16")
+    if choice != "auto":
+        os.environ["KERAS_GANS_CPU_BF16"] = "1" if choice == "on" else "0"
+
+
+def pytest_report_header(config):
+    from keras_gans import precision
+    return (f"precision auto -> {precision.resolve('auto')} "
+            f"({precision.auto_policy()[1]})")
+
+
+# How far two computations of the same network may differ in each policy
+# (bfloat16 keeps 8 bits of mantissa: a relative step of 2**-8 per op).
+ATOL = {"float32": 1e-5, "mixed_float16": 5e-3, "mixed_bfloat16": 5e-2}
+
+
+@pytest.fixture
+def atol():
+    """`atol(policy)`: the tolerance for outputs computed under `policy`."""
+    return lambda policy: ATOL[policy]

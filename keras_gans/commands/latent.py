@@ -2,7 +2,7 @@
 
 import click
 
-from keras_gans.commands import friendly_errors
+from keras_gans.commands import friendly_errors, resolve_export
 
 
 def _indices(text, name):
@@ -17,7 +17,6 @@ def _indices(text, name):
 
 def _generator(source):
     from keras_gans import export as export_lib
-    from keras_gans.cli import resolve_export
     loaded, meta = export_lib.load(resolve_export(source))
     if meta.get("num_classes"):
         raise click.UsageError("Latent tools work on unconditional generators only.")

@@ -1,25 +1,15 @@
 """`keras-gans translate`: run an image-to-image export (CycleGAN) on files."""
 
-import functools
 import pathlib
 
 import click
 
-from keras_gans.data import IMAGE_SUFFIXES
-
-
-def _friendly(fn):
-    # keras_gans.cli imports this module, so borrow its error handling lazily.
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from keras_gans.cli import friendly_errors
-        return friendly_errors(fn)(*args, **kwargs)
-
-    return wrapper
+from keras_gans.commands import friendly_errors, resolve_export
 
 
 def input_files(path):
     """[(image file, its path relative to the input)] for a file or a folder."""
+    from keras_gans.data import IMAGE_SUFFIXES
     path = pathlib.Path(path)
     if path.is_file():
         return [(path, pathlib.Path(path.name))]
@@ -76,13 +66,11 @@ def translate_files(loaded, direction, items, image_shape, out_dir, batch_size=8
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--original-size", is_flag=True,
               help="Resize each result back to its input's size (default: the trained size).")
-@_friendly
+@friendly_errors
 def translate(source, input_path, direction, out_dir, batch_size, original_size):
     """Translate INPUT (an image or a folder of images) with SOURCE, a CycleGAN
     run directory or export; PNGs go to the output folder."""
     from keras_gans import export as export_lib
-    from keras_gans.cli import resolve_export
-
     path = resolve_export(source)
     loaded, meta = export_lib.load(path)
     if not hasattr(loaded, direction):
