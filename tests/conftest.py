@@ -30,10 +30,11 @@ def pytest_collection_modifyitems(items):
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--cpu-bf16", choices=("auto", "on", "off"), default="auto",
+        "--cpu-bf16", choices=("auto", "on", "off", "other"), default="auto",
         help="Run as if the CPU had (on) or lacked (off) native bfloat16, so `--precision auto` "
              "takes that path on any machine (sets KERAS_GANS_CPU_BF16 for the tests and the "
-             "processes they start; auto: what the CPU has).")
+             "processes they start); other: the path this CPU does not take; auto: what the "
+             "CPU has.")
 
 
 def pytest_configure(config):
@@ -42,6 +43,10 @@ def pytest_configure(config):
         "markers", "auto_precision: trains with `--precision auto`, so it takes the bf16 path "
                    "on a CPU with native bf16 (CI runs these with --cpu-bf16 on and off)")
     choice = config.getoption("--cpu-bf16")
+    if choice == "other":
+        from keras_gans import precision
+        os.environ.pop(precision.CPU_BF16_ENV, None)
+        choice = "off" if precision.cpu_has_native_bf16() else "on"
     if choice != "auto":
         os.environ["KERAS_GANS_CPU_BF16"] = "1" if choice == "on" else "0"
 
