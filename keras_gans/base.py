@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from keras_gans import augment as augment_lib
 from keras_gans import losses as losses_lib
 
 
@@ -40,13 +41,20 @@ class GAN(keras.Model):
         loss: adversarial loss, a name from `keras_gans.losses.LOSSES`:
             "non_saturating" (default), "minimax", "least_squares", "hinge".
         seed: seed of the latent sampler (a `keras.random.SeedGenerator`).
+        augment: DiffAugment policy for D's inputs, real and fake, in both
+            players' steps (Zhao et al. 2020; `keras_gans.augment`), e.g.
+            "translation,cutout"; "" for none.
+        ema_decay: keep an exponential moving average of G's weights
+            (Yazici et al., ICLR 2019) with this decay, e.g. 0.999, and sample,
+            evaluate and export with it; 0 for none. The average warms up as
+            min(decay, (1 + t) / (10 + t)) over G's steps t.
     """
 
     # Names of the `keras.metrics.Mean` trackers shown in the progress bar.
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
 
     def __init__(self, generator=None, discriminator=None, latent_dim=100, d_steps=1,
-                 loss="non_saturating", seed=None, **kwargs):
+                 loss="non_saturating", seed=None, augment="", ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         if generator is None or discriminator is None:
             raise ValueError("GAN needs both a `generator` and a `discriminator` model.")
@@ -60,6 +68,20 @@ class GAN(keras.Model):
         self.adversarial_loss = losses_lib.get(loss)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
+        self.augment_policy = augment_lib.parse(augment)
+        self.augment_seed = keras.random.SeedGenerator(
+            None if seed is None else int(seed) + 7919, name="augment_seed")
+        self.ema_decay = float(ema_decay or 0.0)
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (e.g. 0.999; 0 for none), got "
+                             f"{ema_decay}.")
+        self.generator_ema = None
+        if self.ema_decay:
+            self.generator_ema = keras.models.clone_model(generator)
+            self.generator_ema.name = f"{generator.name}_ema"
+            self.generator_ema.set_weights(generator.get_weights())
+            self.generator_ema.trainable = False
+        self.sample_with_ema = True  # False: sample with the raw G (for comparisons)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.d_optimizer = None
         self.g_optimizer = None
@@ -69,7 +91,8 @@ class GAN(keras.Model):
     def get_config(self):
         config = super().get_config()
         config.update(latent_dim=self.latent_dim, d_steps=self.d_steps,
-                      loss=self.loss_name, seed=self.seed)
+                      loss=self.loss_name, seed=self.seed,
+                      augment=",".join(self.augment_policy), ema_decay=self.ema_decay)
         return config
 
     # --------------------------------------------------------------- compile
@@ -118,7 +141,57 @@ class GAN(keras.Model):
     # ------------------------------------------------------------- inference
     def call(self, z, training=False):
         """Images for latents `z` (so `predict(z)` works)."""
-        return self.generator(z, training=training)
+        return self.sampler(z, training=training)
+
+    @property
+    def sampler(self):
+        """The generator that samples, evaluates and exports: the moving
+        average of G's weights when `ema_decay` is on (and `sample_with_ema`),
+        else G itself. Training always updates and uses G."""
+        if self.generator_ema is not None and self.sample_with_ema:
+            return self.generator_ema
+        return self.generator
+
+    def update_ema(self):
+        """Move the average generator's weights (batch-norm statistics
+        included) towards G's: w_ema <- d * w_ema + (1 - d) * w."""
+        if self.generator_ema is None:
+            return
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        # The tf.Variables behind Keras's (distributed ones under a strategy).
+        pairs = [(a.value, v.value) for a, v in zip(self.generator_ema.weights,
+                                                      self.generator.weights)]
+
+        def move(average, value):
+            return average.assign(average * tf.cast(decay, average.dtype)
+                                  + tf.cast(value, average.dtype) * tf.cast(1.0 - decay,
+                                                                            average.dtype))
+
+        def update(distribution):
+            for average, value in pairs:
+                distribution.extended.update(average, move, args=(value,), group=False)
+
+        if tf.distribute.has_strategy():
+            tf.__internal__.distribute.interim.maybe_merge_call(
+                update, tf.distribute.get_strategy())
+        else:
+            for average, value in pairs:
+                move(average, value)
+
+    def augment(self, images, training=True):
+        """D's view of a batch: DiffAugment when `augment` is on and training."""
+        if not self.augment_policy or not training:
+            return images
+        return augment_lib.diff_augment(images, self.augment_policy, self._replica_uniform)
+
+    def _replica_uniform(self, n, tail, low, high):
+        # As for latents: one draw for the global batch, this replica's slice,
+        # so N replicas augment exactly as one device would.
+        replica, replicas = _replica_context()
+        u = tf.random.stateless_uniform([n * replicas, *tail], seed=self.augment_seed.next(),
+                                        minval=low, maxval=high)
+        return u if replicas == 1 else u[replica * n:(replica + 1) * n]
 
     def generator_variables(self):
         return self.generator.trainable_variables
@@ -189,8 +262,8 @@ class GAN(keras.Model):
     def discriminator_loss(self, real, labels, z, training=True):
         """Per-example D loss and values to log."""
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
-        real_logits = self.discriminate(real, labels, training=training)
-        fake_logits = self.discriminate(fake, labels, training=training)
+        real_logits = self.discriminate(self.augment(real, training), labels, training=training)
+        fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
         per_example = self.adversarial_loss.discriminator(real_logits, fake_logits)
         return per_example, {"d_real": self.probability(real_logits),
                              "d_fake": self.probability(fake_logits)}
@@ -198,7 +271,7 @@ class GAN(keras.Model):
     def generator_loss(self, z, labels, training=True):
         """Per-example G loss and values to log."""
         fake = self.generate_fake(z, labels, training=training)
-        fake_logits = self.discriminate(fake, labels, training=training)
+        fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
         return self.adversarial_loss.generator(fake_logits), {}
 
     # ------------------------------------------------------------ the update
@@ -247,6 +320,7 @@ class GAN(keras.Model):
         g_loss, g_logs = self.apply_update(
             self.g_optimizer, self.generator_variables(),
             lambda: self.generator_loss(z, labels))
+        self.update_ema()
         logs.update(g_logs, g_loss=g_loss)
         return self.record(logs)
 
@@ -276,7 +350,7 @@ class GAN(keras.Model):
         spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
 
         def generate(z):
-            return tf.cast(self.generator(z, training=False), tf.float32)
+            return tf.cast(self.sampler(z, training=False), tf.float32)
 
         return {"generate": (generate, [spec])}
 

@@ -170,7 +170,7 @@ class ConditionalBase(GAN):
 
     def call(self, inputs, training=False):
         z, labels = self.split_inputs(inputs)
-        return self.generate_fake(z, labels, training=training)
+        return self.sampler([z, tf.cast(labels, tf.int32)], training=training)
 
     def generate(self, n, seed=None, labels=None, batch_size=256):
         """`n` images in [-1, 1] (float32 NHWC numpy) of classes `labels`: one
@@ -210,7 +210,7 @@ class ConditionalBase(GAN):
             ]
             with tf.control_dependencies(checks):
                 label = tf.identity(label)
-            return tf.cast(self.generator([z, label], training=False), tf.float32)
+            return tf.cast(self.sampler([z, label], training=False), tf.float32)
 
         return {"generate": (generate, [spec])}
 

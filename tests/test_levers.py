@@ -1,0 +1,148 @@
+"""The small-budget levers: an exponential moving average of G's weights
+(Yazici et al. 2019) and differentiable augmentation of D's inputs (Zhao et
+al. 2020), each an option of every latent GAN."""
+
+import json
+import subprocess
+import sys
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gans
+from keras_gans import augment
+
+HERE = pathlib.Path(__file__).parent
+TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, seed=0)
+
+
+def rand(seed=0):
+    return augment.seeded_uniform(keras.random.SeedGenerator(seed))
+
+
+# ---------------------------------------------------------------- DiffAugment
+def test_translation_moves_content_by_at_most_an_eighth_with_zero_padding():
+    x = np.full((64, 16, 16, 1), -1.0, "float32")
+    x[:, 8, 8, 0] = 1.0  # one bright pixel
+    y = augment.translation(tf.constant(x), rand()).numpy()
+    where = [np.argwhere(img[..., 0] == 1.0) for img in y]
+    shifts = np.array([w[0] - 8 for w in where])
+    assert all(len(w) == 1 for w in where)  # moved, never lost or doubled (2px < 8px)
+    assert np.abs(shifts).max() <= 2 and len({tuple(s) for s in shifts}) > 5
+    # What came in from outside is zero (the paper pads with zeros).
+    assert set(np.unique(y)) <= {-1.0, 0.0, 1.0} and (y == 0.0).any()
+
+
+def test_cutout_zeroes_one_square_of_half_the_size():
+    x = tf.ones((32, 16, 16, 1))
+    y = augment.cutout(x, rand()).numpy()[..., 0]
+    for img in y:
+        rows, cols = np.nonzero(img == 0)
+        assert rows.max() - rows.min() < 8 and cols.max() - cols.min() < 8
+        assert (img == 0).sum() == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)
+    full = [(img == 0).sum() == 64 for img in y]
+    assert any(full) and not all(full)  # inside, and sometimes cut by the border
+
+
+def test_color_changes_brightness_and_contrast_per_image():
+    x = tf.random.stateless_uniform((16, 8, 8, 3), seed=(1, 2), minval=-1, maxval=1)
+    y = augment.color(x, rand()).numpy()
+    means = y.mean(axis=(1, 2, 3)) - x.numpy().mean(axis=(1, 2, 3))
+    assert np.std(means) > 0.05
+
+
+def test_augmentations_pass_gradients_and_policies_are_checked():
+    x = tf.Variable(tf.random.normal((4, 16, 16, 3)))
+    with tf.GradientTape() as tape:
+        y = augment.diff_augment(x, augment.parse("color,translation,cutout"), rand())
+        total = tf.reduce_sum(y * y)
+    grad = tape.gradient(total, x)
+    assert grad is not None and float(tf.reduce_sum(tf.abs(grad))) > 0
+    assert augment.parse("cutout, translation") == ("translation", "cutout")
+    assert augment.parse("") == () and augment.parse("none") == ()
+    with pytest.raises(ValueError, match="Unknown augmentation flip: choose from"):
+        augment.parse("flip")
+
+
+def test_d_sees_augmented_images_only_in_training():
+    gan = keras_gans.DCGAN(**TINY, augment="translation,cutout")
+    real = tf.ones((8, 28, 28, 1))
+    assert not np.allclose(gan.augment(real, training=True).numpy(), 1.0)
+    np.testing.assert_array_equal(gan.augment(real, training=False).numpy(), real.numpy())
+    plain = keras_gans.DCGAN(**TINY)
+    np.testing.assert_array_equal(plain.augment(real).numpy(), real.numpy())
+
+
+# ------------------------------------------------------------------------ EMA
+def test_ema_moves_towards_g_by_the_warmed_up_decay():
+    gan = keras_gans.DCGAN(**TINY, ema_decay=0.999)
+    gan.compile()
+    before = [w.numpy() for w in gan.generator_ema.weights]
+    for w in gan.generator.weights:  # pretend G took a step
+        w.assign(w.numpy() + 1.0)
+    gan.g_optimizer.iterations.assign(5)
+    gan.update_ema()
+    decay = min(0.999, 6 / 15)  # (1 + t) / (10 + t) at t = 5
+    for b, w, e in zip(before, gan.generator.weights, gan.generator_ema.weights):
+        np.testing.assert_allclose(e.numpy(), decay * b + (1 - decay) * w.numpy(), atol=1e-5)
+
+
+def test_ema_generator_samples_and_exports_and_survives_a_checkpoint(tmp_path, mnist):
+    x, _ = mnist
+    gan = keras_gans.DCGAN(**TINY, ema_decay=0.9)
+    gan.compile()
+    gan.fit(tf.data.Dataset.from_tensor_slices(x[:256]).batch(32), epochs=1, verbose=0)
+    ema = gan.generate(8, seed=3)
+    gan.sample_with_ema = False
+    raw = gan.generate(8, seed=3)
+    gan.sample_with_ema = True
+    assert not np.allclose(ema, raw, atol=1e-3)  # they are different networks
+    z = gan.latents(8, seed=3)
+    np.testing.assert_allclose(gan.generator_ema(z, training=False).numpy(), ema, atol=1e-6)
+
+    from keras_gans import export as export_lib
+    path = export_lib.export(gan, tmp_path / "export")
+    loaded = tf.saved_model.load(str(path))
+    np.testing.assert_allclose(loaded.generate(z).numpy(), ema, atol=1e-5)
+
+    gan.save_weights(str(tmp_path / "w.weights.h5"))
+    again = keras_gans.DCGAN(**TINY, ema_decay=0.9)
+    again.compile()
+    again.load_weights(str(tmp_path / "w.weights.h5"))
+    np.testing.assert_allclose(again.generate(8, seed=3), ema, atol=1e-6)
+
+
+def test_conditional_models_sample_from_the_average_too(mnist):
+    x, y = mnist
+    for cls in (keras_gans.ConditionalGAN, keras_gans.ACGAN):
+        gan = cls(**TINY, num_classes=10, ema_decay=0.9, augment="translation")
+        gan.compile()
+        gan.fit(tf.data.Dataset.from_tensor_slices((x[:128], y[:128])).batch(32), epochs=1,
+                verbose=0)
+        z, labels = gan.latents(4, seed=1), np.array([0, 1, 2, 3], "int32")
+        np.testing.assert_allclose(gan.generate(4, seed=1, labels=labels),
+                                   gan.generator_ema([z, labels], training=False).numpy(),
+                                   atol=1e-6)
+
+
+def test_ema_decay_is_checked():
+    with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\)"):
+        keras_gans.DCGAN(**TINY, ema_decay=1.5)
+
+
+@pytest.mark.parametrize("entry", ["dcgan", "acgan"])
+def test_levers_under_mirrored_strategy_match_one_device(entry):
+    """Replicas augment their slice of one global draw and average G alike, so
+    two logical CPUs reach the one-device weights (EMA copy included)."""
+    overrides = {"g_filters": 4, "d_filters": 4, "latent_dim": 8, "ema_decay": 0.9,
+                 "augment": "translation,cutout"}
+    config = {"entry": entry, "steps": 2, "batch_size": 8, "overrides": overrides}
+    out = subprocess.run([sys.executable, str(HERE / "dist_check.py"), json.dumps(config)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["replicas"] == 2 and result["moved"] > 5e-4
+    assert result["max_diff"] < 1e-4, result
