@@ -1,0 +1,339 @@
+"""How good are the zoo's samples? Train each entry's recipe, score its export.
+
+    python benchmarks/quality.py                                  # every target row, seed 0
+    python benchmarks/quality.py --entries dcgan --seeds 0,1,2    # one entry, three seeds
+    python benchmarks/quality.py --entries dcgan@fashion_mnist    # an entry on other data
+    python benchmarks/quality.py --entries dcgan --set ema_decay=0 --tag no-ema   # an ablation
+    python benchmarks/quality.py --table-only                     # re-make the table from JSON
+
+For each entry (`ENTRY` or `ENTRY@DATA`) and seed, this runs `keras-gans train` on
+the recipe (plus any `--set` overrides) into `OUT/runs/NAME/`, then scores the
+SavedModel export as a user would get it:
+
+  - Inception FID and KID of N generated images against N real images of the
+    data the entry trained on (its train split), with the same FID of two
+    disjoint sets of N real images beside it: the floor that finite N leaves;
+  - the domain classifier's histogram of the samples' classes (classes covered
+    by >= 1% of samples, the smallest and largest share), and for conditional
+    entries the share of samples it takes for the class they were asked for;
+  - with an EMA generator (`ema_decay`), the same FID for the raw G.
+
+Each run's result is one JSON file, `OUT/NAME.json`, with the commit, the CPU,
+the precision and the wall time of training and scoring. A run whose JSON is
+there is not trained again (delete it, or pass --force), so the table can be
+built in parts. At the end every JSON under OUT is merged into `OUT/table.md`
+(the README's Results table is this file, pasted by `--readme`).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+DEFAULT_ENTRIES = ("dcgan", "cgan", "acgan", "vanilla", "dcgan@fashion_mnist")
+# The issue's targets: (FID at most, what else must hold).
+TARGETS = {
+    "dcgan": (10.0, "every class 5-15% of samples"),
+    "cgan": (10.0, ">= 95% of samples of the requested class"),
+    "acgan": (10.0, ">= 95% of samples of the requested class"),
+    "vanilla": (30.0, "all 10 classes covered"),
+    "dcgan@fashion_mnist": (20.0, ""),
+}
+README_BEGIN = "<!-- quality-table: benchmarks/quality.py --readme writes this block -->"
+README_END = "<!-- /quality-table -->"
+
+
+def log(*parts):
+    print(*parts, flush=True)
+
+
+# ------------------------------------------------------------------ facts
+def git_commit():
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return out + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def cpu_facts():
+    name, flags = platform.processor() or platform.machine(), ""
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+        for line in text.splitlines():
+            if line.startswith("model name") and name == (platform.processor() or
+                                                          platform.machine()):
+                name = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = line
+    except OSError:
+        pass
+    kind = "AVX512-BF16" if "avx512_bf16" in flags else ("AVX2" if "avx2" in flags else "other")
+    return {"cpu": name, "cpu_kind": kind, "cores": os.cpu_count()}
+
+
+def run_name(entry, seed, tag):
+    return f"{entry.replace('@', '-at-')}{'-' + tag if tag else ''}-s{seed}"
+
+
+# ---------------------------------------------------------------- scoring
+class Reals:
+    """Real images and their Inception features, computed once per data set."""
+
+    def __init__(self, extractor, n, cache_dir):
+        self.extractor, self.n, self.cache_dir = extractor, n, pathlib.Path(cache_dir)
+        self.memo = {}
+
+    def get(self, data, shape):
+        """(reals of the train split, their features, floor FID, floor sets' sizes)."""
+        import numpy as np
+        from keras_gans import data as data_lib, metrics
+        key = f"{data}-{'x'.join(map(str, shape))}-n{self.n}"
+        if key in self.memo:
+            return self.memo[key]
+        h, w, c = shape
+        x, y = data_lib.load_arrays(data, split="train", image_size=(h, w), channels=c)
+        rng = np.random.default_rng(0)
+        real = x[rng.permutation(len(x))[:self.n]]
+        # The floor: two disjoint real sets of n each (from the train split when
+        # it holds 2n images, else from all the splits the data has).
+        pool = x
+        if len(pool) < 2 * self.n:
+            try:
+                extra, _ = data_lib.load_arrays(data, split="test", image_size=(h, w),
+                                                channels=c)
+                pool = np.concatenate([x, extra])
+            except (ValueError, OSError):
+                pass
+        pool = pool[np.random.default_rng(1).permutation(len(pool))]
+        half = min(self.n, len(pool) // 2)
+        path = self.cache_dir / f"{key}.npz"
+        if path.exists():
+            cached = np.load(path)
+            f_real, f_a, f_b = cached["real"], cached["a"], cached["b"]
+        else:
+            log(f"  Inception features of {len(real)} + {2 * half} real images of {data} ...")
+            f_real = self.extractor(real)[0]
+            f_a, f_b = self.extractor(pool[:half])[0], self.extractor(pool[half:2 * half])[0]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, real=f_real, a=f_a, b=f_b)
+        floor = metrics.frechet_distance(f_a, f_b)
+        out = (real, f_real, floor, half)
+        self.memo[key] = out
+        return out
+
+
+def class_stats(probs, num_classes, asked=None):
+    import numpy as np
+    pred = probs.argmax(1)
+    shares = np.bincount(pred, minlength=num_classes) / len(pred)
+    out = {"class_shares": [round(float(s), 4) for s in shares],
+           "classes_covered": int(np.sum(shares >= 0.01)),
+           "min_share": float(shares.min()), "max_share": float(shares.max())}
+    if asked is not None:
+        asked = np.asarray(asked)
+        out["cond_accuracy"] = float(np.mean(pred == asked))
+        out["cond_accuracy_per_class"] = [round(float(np.mean(pred[asked == k] == k)), 4)
+                                          for k in range(num_classes)]
+    return out
+
+
+def score_run(run_dir, info, reals, extractor, n, seed):
+    """The scores of one trained run (its export; the raw G from the checkpoint)."""
+    import numpy as np
+    import tensorflow as tf
+    from keras_gans import evaluation, export as export_lib, metrics, train as train_lib
+    started = time.perf_counter()
+    shape = tuple(info.image_shape)
+    real, f_real, floor, half = reals.get(info.recipe.data, shape)
+    loaded = tf.saved_model.load(str(run_dir / "export"))
+    meta = json.loads((run_dir / "export" / export_lib.META_FILE).read_text())
+    fake, asked = evaluation.generate_from_export(loaded, meta, n, seed=seed)
+    if not np.all(np.isfinite(fake)):
+        raise RuntimeError(f"{run_dir}: the export made non-finite images")
+    log(f"  Inception features of {len(fake)} samples ...")
+    f_fake = extractor(fake)[0]
+    kid, kid_std = metrics.kernel_distance(f_real, f_fake, seed=seed)
+    out = {"fid": metrics.frechet_distance(f_real, f_fake), "kid": kid, "kid_std": kid_std,
+           "fid_floor": floor, "n_fake": len(fake), "n_real": len(real),
+           "n_floor": half}
+    classifier = evaluation.classifier_extractor(None, info.recipe.data, shape)
+    num_classes = int(classifier.info["num_classes"])
+    out.update(class_stats(classifier(fake)[1], num_classes, asked))
+    out["classifier_accuracy"] = classifier.info.get("accuracy")
+    model, _ = train_lib.load_run(run_dir)
+    if getattr(model, "generator_ema", None) is not None:
+        model.sample_with_ema = False
+        raw = model.generate(n, seed=seed) if asked is None else model.generate(
+            n, seed=seed, labels=asked)
+        out["fid_raw_g"] = metrics.frechet_distance(f_real, extractor(raw)[0])
+    out["score_wall_s"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+# ------------------------------------------------------------------- runs
+def train_and_score(entry, seed, args, reals, extractor):
+    from keras_gans import precision as precision_lib, recipes, train as train_lib
+    name = run_name(entry, seed, args.tag)
+    result_path = args.out / f"{name}.json"
+    if result_path.exists() and not args.force:
+        log(f"{name}: kept {result_path} (--force to redo)")
+        return json.loads(result_path.read_text())
+    base, _, data = entry.partition("@")
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    if data:
+        overrides["data"] = data
+    recipe = recipes.load(base).override(overrides)
+    run_dir = args.out / "runs" / name
+    log(f"{name}: training {base} on {recipe.data}, seed {seed}, into {run_dir}")
+    started = time.perf_counter()
+    model, info, _ = train_lib.run(recipe, run_dir, precision=args.precision, seed=seed,
+                                         log=log, restart=True, tensorboard=False)
+    train_wall = time.perf_counter() - started
+    precision_lib.apply("float32")  # score in float32, whatever the run trained in
+    del model
+    log(f"{name}: trained in {train_wall / 60:.1f} min; scoring ...")
+    scores = score_run(run_dir, info, reals, extractor, args.n, seed)
+    t = recipe.train
+    result = {
+        "name": name, "entry": entry, "model": recipe.model, "data": recipe.data,
+        "seed": seed, "tag": args.tag, "overrides": overrides,
+        "steps": (t["steps"] or t["epochs"] * (t["steps_per_epoch"] or 0)) or None,
+        "epochs": t["epochs"], "batch_size": t["batch_size"], "precision": info.policy,
+        "train_wall_s": round(train_wall, 1), **scores, "commit": git_commit(), **cpu_facts(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    steps_csv = run_dir / "steps.csv"
+    if steps_csv.exists():
+        rows = steps_csv.read_text().strip().splitlines()
+        if len(rows) > 1:
+            result["steps"] = int(rows[-1].split(",")[0])
+    args.out.mkdir(parents=True, exist_ok=True)
+    result_path.write_text(json.dumps(result, indent=2))
+    log(f"{name}: FID {scores['fid']:.2f} (real-vs-real {scores['fid_floor']:.2f}), "
+        f"classes covered {scores['classes_covered']}"
+        + (f", requested class {scores['cond_accuracy']:.1%}" if "cond_accuracy" in scores
+           else "") + f"; wrote {result_path}")
+    return result
+
+
+# ------------------------------------------------------------------ table
+def _mean_std(values):
+    import statistics
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
+
+
+def table(results):
+    """Markdown: one row per entry and tag (seeds pooled: mean ± std)."""
+    groups = {}
+    for r in results:
+        groups.setdefault((r["entry"], r.get("tag") or ""), []).append(r)
+    head = ("| entry | data | variant | seeds | steps | FID (N) | real-vs-real FID | KID x1000 "
+            "| raw-G FID | classes covered | class shares (min-max) | requested class "
+            "| train min | precision, CPU | target |")
+    lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
+    for (entry, tag), rs in sorted(groups.items()):
+        rs = sorted(rs, key=lambda r: r["seed"])
+        fid = [r["fid"] for r in rs]
+        target, other = TARGETS.get(entry, (None, ""))
+        ok = target is not None and max(fid) <= target and _other_ok(entry, rs)
+        raw = [r["fid_raw_g"] for r in rs if r.get("fid_raw_g") is not None]
+        cond = [r["cond_accuracy"] for r in rs if r.get("cond_accuracy") is not None]
+        lines.append(
+            f"| {entry.split('@')[0]} | {rs[0]['data']} | {tag or 'recipe'} "
+            f"| {','.join(str(r['seed']) for r in rs)} | {rs[0]['steps']} "
+            f"| {_mean_std(fid)} ({rs[0]['n_fake']}) | {_mean_std([r['fid_floor'] for r in rs])} "
+            f"| {_mean_std([1000 * r['kid'] for r in rs])} "
+            f"| {_mean_std(raw) if raw else '-'} "
+            f"| {min(r['classes_covered'] for r in rs)} "
+            f"| {min(r['min_share'] for r in rs):.1%}-{max(r['max_share'] for r in rs):.1%} "
+            f"| {(f'{min(cond):.1%}' + (' (worst seed)' if len(cond) > 1 else '')) if cond else '-'} "
+            f"| {_mean_std([r['train_wall_s'] / 60 for r in rs])} "
+            f"| {rs[0]['precision']}, {rs[0]['cpu_kind']} "
+            f"| {'' if target is None else ('met' if ok else 'not met')}"
+            f"{'' if target is None else f' (FID <= {target:g}' + (f'; {other})' if other else ')')} |")
+    return "\n".join(lines)
+
+
+def _other_ok(entry, rs):
+    if entry == "dcgan":
+        return all(r["min_share"] >= 0.05 and r["max_share"] <= 0.15 for r in rs)
+    if entry in ("cgan", "acgan"):
+        return all(r.get("cond_accuracy", 0) >= 0.95 for r in rs)
+    if entry == "vanilla":
+        return all(r["classes_covered"] >= 10 for r in rs)
+    return True
+
+
+def write_table(out, readme=False):
+    results = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+    text = table(results) if results else "(no results yet)"
+    notes = (f"\n\nFID and KID: Inception pool3 features (the FID network), N generated images "
+             f"from the export against N real images of the train split; real-vs-real: two "
+             f"disjoint real sets of the same N. Class shares and requested-class accuracy: the "
+             f"domain classifier. Made by `python benchmarks/quality.py` "
+             f"({len(results)} run(s); each run's JSON is in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}).")
+    (out / "table.md").write_text(text + notes + "\n")
+    print(text + notes)
+    if readme:
+        path = ROOT / "README.md"
+        s = path.read_text()
+        if README_BEGIN not in s or README_END not in s:
+            raise SystemExit(f"README.md has no {README_BEGIN} ... {README_END} block")
+        a, b = s.index(README_BEGIN) + len(README_BEGIN), s.index(README_END)
+        path.write_text(s[:a] + "\n" + text + notes + "\n" + s[b:])
+        print(f"Updated the Results table in {path}")
+
+
+# ------------------------------------------------------------------- main
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", default=",".join(DEFAULT_ENTRIES),
+                        help="ENTRY or ENTRY@DATA, comma-separated [%(default)s]")
+    parser.add_argument("--seeds", default="0", help="comma-separated [%(default)s]")
+    parser.add_argument("--n", type=int, default=2500, help="samples per FID [%(default)s]")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="recipe override for every entry (an ablation; give --tag)")
+    parser.add_argument("--tag", default="", help="name of this variant in the table")
+    parser.add_argument("--precision", default="auto", help="as `keras-gans train` [auto]")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results" /
+                        "quality", help="results folder [%(default)s]")
+    parser.add_argument("--force", action="store_true", help="redo runs that have a JSON")
+    parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
+    parser.add_argument("--readme", action="store_true",
+                        help="also paste the table into README.md's Results section")
+    args = parser.parse_args(argv)
+    if args.set and not args.tag:
+        parser.error("--set changes the recipe: name the variant with --tag")
+    args.out = args.out.resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.table_only:
+        from keras_gans import evaluation
+        extractor = evaluation.inception_extractor()
+        reals = Reals(extractor, args.n, args.out / "cache")
+        entries = [e.strip() for e in args.entries.split(",") if e.strip()]
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        for i, entry in enumerate(entries):
+            for j, seed in enumerate(seeds):
+                log(f"[{i * len(seeds) + j + 1}/{len(entries) * len(seeds)}] {entry} seed {seed}")
+                train_and_score(entry, seed, args, reals, extractor)
+    write_table(args.out, readme=args.readme)
+
+
+if __name__ == "__main__":
+    main()
