@@ -20,6 +20,7 @@ import json
 import math
 import pathlib
 import shutil
+import sys
 
 import keras
 import tensorflow as tf
@@ -257,9 +258,23 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     return model, info, history
 
 
-def fit_from_step(model, dataset, state, epochs, callbacks, verbose):
+def fit_verbosity(verbose="auto", stream=None):
+    """Keras's `verbose` for `fit`: "auto" is the progress bar (1) on a terminal
+    and one line per epoch (2) elsewhere (a log file, a pipe, CI, nohup), where
+    the bar's carriage-return updates would pile up in the log."""
+    if verbose != "auto":
+        return verbose
+    stream = sys.stdout if stream is None else stream
+    try:
+        return 1 if stream.isatty() else 2
+    except (AttributeError, ValueError):  # no stdout, or a closed one
+        return 2
+
+
+def fit_from_step(model, dataset, state, epochs, callbacks, verbose="auto"):
     """`fit` from global step `state.step`: first the rest of a cut-off epoch,
     then whole epochs (Keras cannot start an epoch in its middle)."""
+    verbose = fit_verbosity(verbose)
     spe = state.steps_per_epoch
     epoch, done = divmod(state.step, spe)
     history = None

@@ -83,3 +83,52 @@ def test_run_outputs_are_readable_as_the_umask_allows(tmp_path, umask):
         assert mode(p) == dir_mode, (p, oct(mode(p)))
     for p in found:
         assert mode(p) == file_mode, (p, oct(mode(p)))
+
+
+def train_args(out, *extra):
+    return [sys.executable, "-m", "keras_gans.cli", "train", "dcgan", "--out", str(out),
+            "--no-tensorboard", *TINY, *extra]
+
+
+def test_log_file_gets_one_line_per_epoch_and_no_progress_bar(tmp_path):
+    log = tmp_path / "train.log"
+    with open(log, "wb") as f:  # as `keras-gans train ... > train.log` or nohup
+        proc = subprocess.run(train_args(tmp_path / "run", "--steps", "9", "--steps-per-epoch",
+                                         "3"), env=ENV, stdout=f, stderr=subprocess.PIPE,
+                              timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    text = log.read_bytes().decode()  # not read_text, which turns "\r" into "\n"
+    assert "\r" not in text and "\b" not in text and "\x1b[" not in text, repr(text[:500])
+    epoch_lines = [line for line in text.splitlines() if "d_loss:" in line]
+    assert len(epoch_lines) == 3, text
+    assert all(line.startswith("3/3 ") and "images_per_sec:" in line for line in epoch_lines)
+    # Keras's epoch headers stay, one per epoch.
+    assert [line for line in text.splitlines() if line.startswith("Epoch ")] == [
+        "Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+
+
+def test_terminal_keeps_the_progress_bar(tmp_path):
+    import pty
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(train_args(tmp_path / "run", "--steps", "3", "--steps-per-epoch", "3"),
+                            env=ENV, stdout=follower, stderr=subprocess.PIPE)
+    os.close(follower)
+    chunks = []
+    try:
+        while True:  # read as it comes, so a full terminal buffer cannot stall the child
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child's side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.stderr.read()
+        proc.wait(timeout=300)
+    finally:
+        proc.kill()
+        os.close(leader)
+    assert proc.returncode == 0
+    text = b"".join(chunks).decode(errors="replace")
+    # The bar, redrawn in place (a terminal also shows newlines as "\r\n").
+    assert re.search("\r(?!\n)", text) and "1/3" in text and "3/3" in text, repr(text[-500:])
