@@ -5,7 +5,7 @@ RUN_DIR/
     checkpoints/       step-NNNNNNNN/ every `checkpoint_every` steps and at each epoch
                        end (weights, optimizer states, RNG states, step), atomic
     samples/           epoch_NNNN.png grids from fixed inputs
-    logs.csv           per-epoch metric means
+    logs.csv           per-epoch metric means (epoch 1 = samples/epoch_0001.png)
     steps.csv          per-step metrics (running epoch means) by global step
     tensorboard/       the same for TensorBoard, with sample grids and learning rates
     export/            the SavedModel (see keras_gans.export)
@@ -217,11 +217,11 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
             cb.StepCheckpoint(state, manager, every=t["checkpoint_every"]),
             cb.SampleGrid(out / "samples", model.sample_inputs(data, t["samples"], SAMPLE_SEED),
                           state=state),
-            keras.callbacks.CSVLogger(str(out / "logs.csv"), append=latest is not None),
+            cb.EpochLog(out / "logs.csv", state, append=latest is not None),
             cb.StepLog(state, out / "steps.csv", every=t["log_every"],
                        tensorboard=(out / "tensorboard") if tensorboard else None),
         ]
-        if t.get("eval_metric"):  # before the CSVLogger, so its value is logged
+        if t.get("eval_metric"):  # before the EpochLog, so its value is logged
             from keras_gans import evaluation
             callbacks.insert(-2, evaluation.for_run(model, info, data, log=log))
 

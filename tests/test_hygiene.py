@@ -132,3 +132,73 @@ def test_terminal_keeps_the_progress_bar(tmp_path):
     text = b"".join(chunks).decode(errors="replace")
     # The bar, redrawn in place (a terminal also shows newlines as "\r\n").
     assert re.search("\r(?!\n)", text) and "1/3" in text and "3/3" in text, repr(text[-500:])
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        return reader.fieldnames, list(reader)
+
+
+def test_logs_csv_has_no_val_columns_and_counts_epochs_like_the_samples(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "dcgan", "--steps-per-epoch", "3", "--out", str(out), "--no-tensorboard",
+            *TINY]
+    result = run(*args, "--steps", "6")
+    assert result.exit_code == 0, result.output
+    fields, rows = read_csv(out / "logs.csv")
+    assert fields == ["epoch", "d_fake", "d_loss", "d_real", "g_loss", "images_per_sec"]
+    assert all(v != "NA" for r in rows for v in r.values())
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    # Resuming appends: the numbering continues, still in step with the sample grids.
+    result = run(*args, "--steps", "9")
+    assert result.exit_code == 0 and "Resuming" in result.output, result.output
+    fields_again, rows_again = read_csv(out / "logs.csv")
+    assert fields_again == fields and rows_again[:2] == rows
+    epochs = [int(r["epoch"]) for r in rows_again]
+    assert epochs == [1, 2, 3]
+    assert sorted(p.name for p in (out / "samples").iterdir()) == [
+        f"epoch_{e:04d}.png" for e in epochs]
+
+
+def test_epoch_log_adds_late_columns_and_drops_rows_lost_with_a_crash(tmp_path):
+    from keras_gans import callbacks as cb
+    path = tmp_path / "logs.csv"
+    state = cb.RunState(step=0, steps_per_epoch=2)
+    log = cb.EpochLog(path, state)
+    log.on_train_begin()
+    log.on_epoch_end(0, {"d_loss": 1.5, "g_loss": 0.5})
+    log.on_epoch_end(1, {"d_loss": 1.25, "g_loss": 0.75, "eval_fd": 3.0})  # eval_every=2
+    log.on_epoch_end(2, {"d_loss": 1.0, "g_loss": 1.0})
+    fields, rows = read_csv(path)
+    assert fields == ["epoch", "d_loss", "g_loss", "eval_fd"]
+    assert [(r["epoch"], r["eval_fd"]) for r in rows] == [("1", "NA"), ("2", "3.0"), ("3", "NA")]
+    assert float(rows[2]["d_loss"]) == 1.0
+    # A crash after epoch 3's row but before its checkpoint: resumed from step 4
+    # (2 whole epochs), the run redoes epoch 3 and its row is written once.
+    resumed = cb.EpochLog(path, cb.RunState(step=4, steps_per_epoch=2), append=True)
+    resumed.on_train_begin()
+    assert [r["epoch"] for r in read_csv(path)[1]] == ["1", "2"]
+    resumed.on_epoch_end(2, {"d_loss": 0.5, "g_loss": 2.0})
+    fields, rows = read_csv(path)
+    assert fields == ["epoch", "d_loss", "g_loss", "eval_fd"]
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"] and float(rows[2]["d_loss"]) == 0.5
+    # A new run (no append) starts the file afresh.
+    fresh = cb.EpochLog(path, cb.RunState(step=0, steps_per_epoch=2))
+    fresh.on_train_begin()
+    fresh.on_epoch_end(0, {"d_loss": 9.0})
+    assert read_csv(path) == (["epoch", "d_loss"], [{"epoch": "1", "d_loss": "9.0"}])
+
+
+def test_epoch_log_resumes_a_file_keras_csvlogger_wrote(tmp_path):
+    from keras_gans import callbacks as cb
+    path = tmp_path / "logs.csv"
+    path.write_text("epoch,d_loss,g_loss,val_d_loss,val_g_loss\n"
+                    "0,1.5,0.5,NA,NA\n1,1.25,0.75,NA,NA\n")
+    log = cb.EpochLog(path, cb.RunState(step=4, steps_per_epoch=2), append=True)
+    log.on_train_begin()
+    log.on_epoch_end(2, {"d_loss": 1.0, "g_loss": 1.0})
+    fields, rows = read_csv(path)
+    assert fields == ["epoch", "d_loss", "g_loss"]
+    assert [(r["epoch"], r["d_loss"]) for r in rows] == [("1", "1.5"), ("2", "1.25"),
+                                                        ("3", "1.0")]
