@@ -96,13 +96,17 @@ def check_resumable(old, recipe, image_shape):
             f"resume it with the same options, or start a new run with another --out.")
 
 
+def is_conditional(model_class):
+    """Whether the model takes class labels: its constructor has `num_classes`."""
+    return "num_classes" in inspect.signature(model_class.__init__).parameters
+
+
 def build_model(recipe, image_shape, num_classes=None, seed=None):
     """The recipe's model for data of `image_shape` (and `num_classes`)."""
     cls = recipe.model_class
     kwargs = dict(recipe.model_kwargs)
-    params = inspect.signature(cls.__init__).parameters
     kwargs["image_shape"] = tuple(image_shape)
-    if "num_classes" in params:
+    if is_conditional(cls):
         if num_classes is None:
             raise data_lib.DataError(f"{cls.__name__} needs labelled data.")
         kwargs["num_classes"] = int(num_classes)
@@ -174,7 +178,9 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     xla = auto_xla(cls, strat) if xla is None else bool(xla)
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
                          channels=t["channels"], seed=seed)
-    info = RunInfo(out, recipe, data.image_shape, data.num_classes, policy, seed)
+    # The classes the model was built for: none for a model that ignores labels.
+    info = RunInfo(out, recipe, data.image_shape,
+                   data.num_classes if is_conditional(cls) else None, policy, seed)
     if restart and chief:
         for name in ("checkpoints", "samples", "tensorboard", "logs.csv", "steps.csv"):
             target = out / name
