@@ -159,6 +159,11 @@ def auto_xla(model_class, strategy=None):
     return bool(getattr(model_class, "xla_on_cpu", False))
 
 
+def plural(n, word):
+    """'1 epoch', '2 epochs'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, strategy="auto",
         xla=None, tensorboard=True, restart=False):
     """Train `recipe` into run directory `out`; returns (model, RunInfo, History).
@@ -211,7 +216,8 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     log(f"Training {recipe.entry} ({cls.__name__}) on {data.source}: images "
         f"{'x'.join(map(str, data.image_shape))}"
         f"{f', {data.num_classes} classes' if data.num_classes else ''}, batch {t['batch_size']}, "
-        f"{epochs} epochs x {spe} steps, precision {policy}, {distribute.describe(strat)}"
+        f"{plural(epochs, 'epoch')} x {plural(spe, 'step')}, precision {policy}, "
+        f"{distribute.describe(strat)}"
         f"{', XLA' if xla else ''}; run dir {out}")
 
     state = cb.RunState(step=start_step, total_steps=total, steps_per_epoch=spe,

@@ -202,3 +202,26 @@ def test_epoch_log_resumes_a_file_keras_csvlogger_wrote(tmp_path):
     assert fields == ["epoch", "d_loss", "g_loss"]
     assert [(r["epoch"], r["d_loss"]) for r in rows] == [("1", "1.5"), ("2", "1.25"),
                                                         ("3", "1.0")]
+
+
+def test_banner_counts_and_unconditional_recipe_has_no_classes(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "dcgan", "--steps", "3", "--steps-per-epoch", "3", "--out", str(out),
+                 "--no-tensorboard", *TINY)
+    assert result.exit_code == 0, result.output
+    assert ", 1 epoch x 3 steps, " in result.output, result.output
+    # DCGAN ignores MNIST's labels: it was built for no classes, and says so.
+    assert json.loads((out / "recipe.json").read_text())["num_classes"] is None
+    meta = json.loads((out / "export" / "keras_gans.json").read_text())
+    assert "num_classes" not in meta
+    from keras_gans import train
+    model, info = train.load_run(out)
+    assert info.num_classes is None and model.generate(2).shape == (2, 28, 28, 1)
+    for source in (out, out / "export"):
+        result = run("sample", str(source), "-n", "4", "-o", str(tmp_path / "s.png"))
+        assert result.exit_code == 0, result.output
+
+    result = run("train", "dcgan", "--steps", "2", "--steps-per-epoch", "1", "--out",
+                 str(tmp_path / "two"), "--no-tensorboard", *TINY)
+    assert result.exit_code == 0, result.output
+    assert ", 2 epochs x 1 step, " in result.output, result.output
