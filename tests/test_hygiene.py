@@ -225,3 +225,34 @@ def test_banner_counts_and_unconditional_recipe_has_no_classes(tmp_path):
                  str(tmp_path / "two"), "--no-tensorboard", *TINY)
     assert result.exit_code == 0, result.output
     assert ", 2 epochs x 1 step, " in result.output, result.output
+
+
+def readme_synopsis():
+    """{command: the words of its lines} from the README's "Command line" block."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Command line\s*```\n(.*?)```", text, re.S)
+    assert block, "README lost its command synopsis"
+    out, name = {}, None
+    for line in block.group(1).splitlines():
+        line = line.split("#", 1)[0]
+        m = re.match(r"keras-gans ([\w-]+)", line)
+        if m:
+            name = m.group(1)
+            out.setdefault(name, [])
+        if name and line.strip():
+            out[name] += line.split()
+    return out
+
+
+def test_readme_synopsis_lists_every_command_with_real_options():
+    import click
+    synopsis = readme_synopsis()
+    ctx = click.Context(cli.main)
+    assert sorted(synopsis) == sorted(cli.main.list_commands(ctx))
+    for name, words in synopsis.items():
+        command = cli.main.get_command(ctx, name)
+        known = {opt for p in command.params for opt in [*p.opts, *p.secondary_opts]}
+        for word in words:
+            # Lower case: `--KEY VALUE` stands for recipe overrides.
+            for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", word):
+                assert option in known, (name, option)
