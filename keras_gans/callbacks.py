@@ -143,6 +143,92 @@ class Throughput(keras.callbacks.Callback):
             logs["images_per_sec"] = steps * (self.state.batch_size or 0) / seconds
 
 
+class EpochLog(keras.callbacks.Callback):
+    """Per-epoch metric means to a CSV file (`logs.csv`), epochs counted from 1
+    like the sample grids (`epoch_0001.png` and row 1 are the same epoch).
+
+    Unlike `keras.callbacks.CSVLogger` it adds no `val_*` columns (a GAN's fit
+    has no validation data, so they were always NA), and a metric that first
+    appears in a later epoch (e.g. `eval_fd` with `eval_every` > 1) gets its
+    column. With `append` (a resumed run) rows continue the file; rows past the
+    restored step's last whole epoch (work lost with a crash) are dropped."""
+
+    MISSING = "NA"
+
+    def __init__(self, path, state=None, append=False):
+        super().__init__()
+        self.path = pathlib.Path(path)
+        self.state = state
+        self.append = append
+        self.fields = None
+
+    def on_train_begin(self, logs=None):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.append:  # a new run: start the file afresh, then append
+            self.path.unlink(missing_ok=True)
+            self.append = True
+            self.fields = None
+            return
+        if self.fields is not None or not self.path.exists():
+            return
+        with open(self.path, newline="") as f:
+            reader = csv.DictReader(f)
+            rows, self.fields = list(reader), reader.fieldnames
+        if not self.fields:
+            self.fields = None
+            return
+        changed = False
+        legacy = [k for k in self.fields if k.startswith("val_")]
+        if legacy and all(r.get(k) in (self.MISSING, "", None) for r in rows for k in legacy):
+            # Written by Keras's CSVLogger (before 1-based rows): renumber, drop val_*.
+            self.fields = [k for k in self.fields if k not in legacy]
+            rows = [{**{k: r.get(k) for k in self.fields}, "epoch": int(r["epoch"]) + 1}
+                    for r in rows]
+            changed = True
+        if self.state is not None and self.state.steps_per_epoch:
+            done = self.state.step // self.state.steps_per_epoch
+            keep = [r for r in rows if int(r["epoch"]) <= done]
+            changed, rows = changed or len(keep) != len(rows), keep
+        if changed:
+            self._rewrite(rows)
+
+    def _rewrite(self, rows):
+        def write(tmp):
+            with open(tmp, "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=self.fields, restval=self.MISSING,
+                                   extrasaction="ignore")
+                w.writeheader()
+                w.writerows(rows)
+        files.atomic_write_file(self.path, write)
+
+    @staticmethod
+    def _value(value):
+        if isinstance(value, str):
+            return value
+        try:
+            return _scalar(value)
+        except (TypeError, ValueError):
+            return str(value)
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = {k: self._value(v) for k, v in (logs or {}).items()}
+        row = {"epoch": epoch + 1, **values}
+        new = [k for k in sorted(values) if self.fields is None or k not in self.fields]
+        if self.fields is None or not self.path.exists():
+            self.fields = ["epoch"] + sorted(values)
+            self._rewrite([row])
+            return
+        if new:  # a new column: rewrite the file with it (NA in earlier rows)
+            with open(self.path, newline="") as f:
+                rows = list(csv.DictReader(f))
+            self.fields += new
+            self._rewrite(rows + [row])
+            return
+        with open(self.path, "a", newline="") as f:
+            csv.DictWriter(f, fieldnames=self.fields, restval=self.MISSING,
+                           extrasaction="ignore").writerow(row)
+
+
 class StepLog(keras.callbacks.Callback):
     """Per-step metrics by global step, to `steps.csv` and (optionally) TensorBoard,
     plus TensorBoard's epoch metrics, sample grids and learning rates.

@@ -9,6 +9,42 @@ import numpy as np
 import tensorflow as tf
 
 
+def current_umask():
+    """The process's umask, read without changing it where the OS can tell
+    (Linux's /proc/self/status); elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)  # the window only ever narrows permissions
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(path, umask=None):
+    """Give `path` (and, for a folder, everything inside it) the permissions a
+    plain `open`/`mkdir` would: 0666 / 0777 less the umask. `tempfile` makes
+    0600 / 0700 files and folders, which other users (a teammate, a serving
+    container) could not read once renamed into place."""
+    umask = current_umask() if umask is None else umask
+    file_mode, dir_mode = 0o666 & ~umask, 0o777 & ~umask
+    path = pathlib.Path(path)
+    if path.is_dir() and not path.is_symlink():
+        for root, dirs, names in os.walk(path):
+            for name in dirs:
+                if not os.path.islink(os.path.join(root, name)):
+                    os.chmod(os.path.join(root, name), dir_mode)
+            for name in names:
+                if not os.path.islink(os.path.join(root, name)):
+                    os.chmod(os.path.join(root, name), file_mode)
+        os.chmod(path, dir_mode)
+    else:
+        os.chmod(path, file_mode)
+
+
 def atomic_write_dir(path, write):
     """Call `write(tmp_dir)`, then swap `tmp_dir` in place of `path`.
 
@@ -20,6 +56,7 @@ def atomic_write_dir(path, write):
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         write(str(tmp))
+        apply_umask(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -50,6 +87,7 @@ def atomic_write_file(path, write):
     os.close(fd)
     try:
         write(tmp)
+        apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

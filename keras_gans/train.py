@@ -5,7 +5,7 @@ RUN_DIR/
     checkpoints/       step-NNNNNNNN/ every `checkpoint_every` steps and at each epoch
                        end (weights, optimizer states, RNG states, step), atomic
     samples/           epoch_NNNN.png grids from fixed inputs
-    logs.csv           per-epoch metric means
+    logs.csv           per-epoch metric means (epoch 1 = samples/epoch_0001.png)
     steps.csv          per-step metrics (running epoch means) by global step
     tensorboard/       the same for TensorBoard, with sample grids and learning rates
     export/            the SavedModel (see keras_gans.export)
@@ -20,6 +20,7 @@ import json
 import math
 import pathlib
 import shutil
+import sys
 
 import keras
 import tensorflow as tf
@@ -95,13 +96,17 @@ def check_resumable(old, recipe, image_shape):
             f"resume it with the same options, or start a new run with another --out.")
 
 
+def is_conditional(model_class):
+    """Whether the model takes class labels: its constructor has `num_classes`."""
+    return "num_classes" in inspect.signature(model_class.__init__).parameters
+
+
 def build_model(recipe, image_shape, num_classes=None, seed=None):
     """The recipe's model for data of `image_shape` (and `num_classes`)."""
     cls = recipe.model_class
     kwargs = dict(recipe.model_kwargs)
-    params = inspect.signature(cls.__init__).parameters
     kwargs["image_shape"] = tuple(image_shape)
-    if "num_classes" in params:
+    if is_conditional(cls):
         if num_classes is None:
             raise data_lib.DataError(f"{cls.__name__} needs labelled data.")
         kwargs["num_classes"] = int(num_classes)
@@ -154,6 +159,11 @@ def auto_xla(model_class, strategy=None):
     return bool(getattr(model_class, "xla_on_cpu", False))
 
 
+def plural(n, word):
+    """'1 epoch', '2 epochs'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, strategy="auto",
         xla=None, tensorboard=True, restart=False):
     """Train `recipe` into run directory `out`; returns (model, RunInfo, History).
@@ -173,7 +183,9 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     xla = auto_xla(cls, strat) if xla is None else bool(xla)
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
                          channels=t["channels"], seed=seed)
-    info = RunInfo(out, recipe, data.image_shape, data.num_classes, policy, seed)
+    # The classes the model was built for: none for a model that ignores labels.
+    info = RunInfo(out, recipe, data.image_shape,
+                   data.num_classes if is_conditional(cls) else None, policy, seed)
     if restart and chief:
         for name in ("checkpoints", "samples", "tensorboard", "logs.csv", "steps.csv"):
             target = out / name
@@ -204,7 +216,8 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     log(f"Training {recipe.entry} ({cls.__name__}) on {data.source}: images "
         f"{'x'.join(map(str, data.image_shape))}"
         f"{f', {data.num_classes} classes' if data.num_classes else ''}, batch {t['batch_size']}, "
-        f"{epochs} epochs x {spe} steps, precision {policy}, {distribute.describe(strat)}"
+        f"{plural(epochs, 'epoch')} x {plural(spe, 'step')}, precision {policy}, "
+        f"{distribute.describe(strat)}"
         f"{', XLA' if xla else ''}; run dir {out}")
 
     state = cb.RunState(step=start_step, total_steps=total, steps_per_epoch=spe,
@@ -216,11 +229,11 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
             cb.StepCheckpoint(state, manager, every=t["checkpoint_every"]),
             cb.SampleGrid(out / "samples", model.sample_inputs(data, t["samples"], SAMPLE_SEED),
                           state=state),
-            keras.callbacks.CSVLogger(str(out / "logs.csv"), append=latest is not None),
+            cb.EpochLog(out / "logs.csv", state, append=latest is not None),
             cb.StepLog(state, out / "steps.csv", every=t["log_every"],
                        tensorboard=(out / "tensorboard") if tensorboard else None),
         ]
-        if t.get("eval_metric"):  # before the CSVLogger, so its value is logged
+        if t.get("eval_metric"):  # before the EpochLog, so its value is logged
             from keras_gans import evaluation
             callbacks.insert(-2, evaluation.for_run(model, info, data, log=log))
 
@@ -257,9 +270,23 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     return model, info, history
 
 
-def fit_from_step(model, dataset, state, epochs, callbacks, verbose):
+def fit_verbosity(verbose="auto", stream=None):
+    """Keras's `verbose` for `fit`: "auto" is the progress bar (1) on a terminal
+    and one line per epoch (2) elsewhere (a log file, a pipe, CI, nohup), where
+    the bar's carriage-return updates would pile up in the log."""
+    if verbose != "auto":
+        return verbose
+    stream = sys.stdout if stream is None else stream
+    try:
+        return 1 if stream.isatty() else 2
+    except (AttributeError, ValueError):  # no stdout, or a closed one
+        return 2
+
+
+def fit_from_step(model, dataset, state, epochs, callbacks, verbose="auto"):
     """`fit` from global step `state.step`: first the rest of a cut-off epoch,
     then whole epochs (Keras cannot start an epoch in its middle)."""
+    verbose = fit_verbosity(verbose)
     spe = state.steps_per_epoch
     epoch, done = divmod(state.step, spe)
     history = None

@@ -81,7 +81,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Resuming" in result.output and "from step 2 of 6" in result.output
     epochs = [line.split(",")[0] for line in (out / "logs.csv").read_text().splitlines()[1:]]
-    assert epochs == ["0", "1", "2"]
+    assert epochs == ["1", "2", "3"]  # counted from 1, like samples/epoch_0001.png
 
 
 def test_recipe_file_and_override_parsing(tmp_path):
