@@ -330,12 +330,15 @@ def make_photo_domains(path, image_size=64, train=60, test=8, seed=0):
     (a fifth to a half of the photo's height) resized to `image_size`.
 
     Creates PATH/trainA, trainB, testA, testB with `train`/`test` PNGs each and
-    returns PATH. Needs scikit-learn (its sample photos ship with it)."""
+    returns PATH. Needs scikit-learn (its sample photos ship with it), which
+    keras-gans does not install (`pip install scikit-learn`, or the `photos`
+    extra); without it, a `DataError` says so."""
     try:
         from sklearn.datasets import load_sample_images
     except ImportError:
-        raise DataError("make_photo_domains needs scikit-learn's sample photos: "
-                        "pip install scikit-learn.") from None
+        raise DataError("make_photo_domains needs scikit-learn (not a keras-gans dependency) "
+                        "for its sample photos: pip install scikit-learn (or keras-gans[photos]).") \
+            from None
     path = pathlib.Path(path)
     photos = load_sample_images()
     by_name = {pathlib.Path(f).stem: img for f, img in zip(photos.filenames, photos.images)}
