@@ -168,12 +168,9 @@ def check_train_option(key, value):
 def _image_size(value):
     parts = value
     if isinstance(value, str):
-        parts = [p for p in value.lower().replace("x", ",").strip("()[] ").split(",")
-                 if p.strip()]
-        try:
-            parts = [int(p) for p in parts]
-        except ValueError:
-            parts = None
+        text = value.lower().strip().strip("()[]").replace("x", ",")
+        parts = [p.strip() for p in text.split(",")]
+        parts = [int(p) for p in parts] if all(p.isdigit() for p in parts) else None
     if value is None:
         return None
     if isinstance(parts, int) and not isinstance(parts, bool):
