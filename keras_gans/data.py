@@ -32,6 +32,8 @@ DEBIAN_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 NPZ_IMAGE_KEYS = ("x", "images", "x_train", "image")
 NPZ_LABEL_KEYS = ("y", "labels", "y_train", "label")
+# Labels are class indices; the classes are 0 .. the largest label.
+MAX_CLASSES = 100_000
 
 
 class DataError(ValueError):
@@ -180,6 +182,9 @@ def _npz_labels(path, key, y):
     y = y.astype("int64")
     if y.min() < 0:
         raise DataError(f"{path}: labels must be integers from 0, found {y.min()}.")
+    if y.max() >= MAX_CLASSES:  # one class per number up to the largest label
+        raise DataError(f"{path}: labels go up to {y.max()}, which would make {y.max() + 1} "
+                        f"classes: number the classes 0, 1, 2, ... (fewer than {MAX_CLASSES}).")
     return y
 
 
@@ -479,6 +484,9 @@ def load(name=None, batch_size=64, image_size=None, channels=None, split="train"
         data_dir: tensorflow-datasets data directory.
     """
     name = str(name) if name is not None else EMBEDDED[0]
+    if not name.strip():  # "" would be the working folder
+        raise DataError("The data name is empty: pass a dataset name, a folder or an .npz "
+                        "(--data mnist5k, --data path/to/images).")
     size = _size(image_size)
     path = pathlib.Path(os.path.expanduser(name))
     if path.is_dir():

@@ -53,6 +53,7 @@ def write_inputs(root, run):
         "empty": {"x": np.zeros((0, 28, 28), np.uint8)},
         "small": {"x": digits[:10]},
         "unlabelled": {"x": digits},
+        "hugelabels": {"x": digits, "y": np.r_[np.zeros(39, int), 10 ** 9]},
     }
     for name, content in arrays.items():
         np.savez(root / f"{name}.npz", **content)
@@ -157,6 +158,10 @@ CLI_CASES = [
      ["strlabels.npz", "integer class indices"]),
     ("fractional-labels", ["train", "dcgan", "--data", "{fraclabels}", "--out", "{run}"], None,
      ["fraclabels.npz", "whole numbers"]),
+    ("huge-label", ["train", "cgan", "--data", "{hugelabels}", "--out", "{run}"], None,
+     ["hugelabels.npz", "labels go up to 1000000000", "number the classes"]),
+    ("empty-data-name", ["train", "dcgan", "--data", "", "--out", "{run}"], None,
+     ["data name is empty"]),
     ("nan-images", ["train", "dcgan", "--data", "{nan}", "--out", "{run}"], None,
      ["nan.npz", "NaN or infinite"]),
     ("inf-images", ["train", "dcgan", "--data", "{inf}", "--out", "{run}"], None,
