@@ -336,9 +336,9 @@ def make_photo_domains(path, image_size=64, train=60, test=8, seed=0):
     try:
         from sklearn.datasets import load_sample_images
     except ImportError:
-        raise DataError("make_photo_domains needs scikit-learn (not a keras-gans dependency) "
-                        "for its sample photos: pip install scikit-learn (or keras-gans[photos]).") \
-            from None
+        raise DataError("make_photo_domains needs scikit-learn (not a keras-gans "
+                        "dependency) for its sample photos: pip install scikit-learn (or "
+                        "keras-gans[photos]).") from None
     path = pathlib.Path(path)
     photos = load_sample_images()
     by_name = {pathlib.Path(f).stem: img for f, img in zip(photos.filenames, photos.images)}

@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import shutil
+import sys
 import warnings
 
 import numpy as np
@@ -441,7 +442,8 @@ def test_large_folders_check_signatures_and_drop_damaged_bodies_in_the_pipeline(
         loaded = data.load(str(folder), batch_size=1, shuffle=False)
     assert "skipping 1 unreadable" in str(caught[0].message)
     assert "noise.png" in str(caught[0].message)
-    assert len(caught) == 1 and loaded.num_examples == 6  # z_cut.png has a PNG signature: not caught up front
+    # z_cut.png starts with a PNG signature: not caught up front ...
+    assert len(caught) == 1 and loaded.num_examples == 6
     assert sum(1 for _ in loaded.dataset) == 5  # ... but dropped, not a traceback
 
 
@@ -470,3 +472,12 @@ def test_npz_value_ranges_that_are_accepted(tmp_path, x, expected):
     np.savez(tmp_path / "ok.npz", x=x)
     images, labels, _ = data._npz(tmp_path / "ok.npz")
     assert images.dtype == np.uint8 and (int(images.min()), int(images.max())) == expected
+
+
+def test_photo_domains_without_scikit_learn_say_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn -> ImportError
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(DataError) as info:
+        unpaired.make_photo_domains(tmp_path / "photos")
+    assert "pip install scikit-learn" in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "photos").exists()
