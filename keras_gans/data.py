@@ -146,8 +146,9 @@ def _npz_images(path, key, x):
     """`x` as uint8 0..255, from uint8 or numbers in [0, 255], [0, 1] or [-1, 1]."""
     if x.dtype == np.uint8:
         return x
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-        raise DataError(f"{path}: images {key!r} are of type {x.dtype}, not numbers: store "
+    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
+            or x.dtype == np.bool_):
+        raise DataError(f"{path}: images {key!r} are of type {x.dtype}, not real numbers: store "
                         f"uint8 (0..255) or floats in [0, 1] or [-1, 1].")
     x = x.astype("float32")
     finite = np.isfinite(x)
@@ -171,7 +172,8 @@ def _npz_images(path, key, x):
 
 def _npz_labels(path, key, y):
     """`y` as a flat int64 array of class indices from 0."""
-    if not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
+    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)
+            or y.dtype == np.bool_):
         raise DataError(f"{path}: labels {key!r} are of type {y.dtype}: store integer class "
                         f"indices 0, 1, 2, ... (map names to numbers first).")
     y = y.reshape(-1)
