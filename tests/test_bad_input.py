@@ -288,7 +288,7 @@ def test_cli_bad_input_is_one_line_and_loses_nothing(world, tmp_path, monkeypatc
     argv = [a.format(**names) for a in args]
     if argv[0] == "train":
         argv = with_tiny(argv)
-    env = dict(env or {}, KERAS_GANS_DEBUG=None)
+    env = {"TF_CONFIG": None, "KERAS_GANS_DEBUG": None, **(env or {})}  # None: unset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", data.DataWarning)
         result = CliRunner().invoke(cli.main, argv, env=env)
