@@ -1,6 +1,7 @@
 """Bad input, tried as a new user would: every case stops with a non-zero exit and
 one line naming the problem, with no traceback, and leaves an existing run
-directory and its export exactly as they were (same files, bytes and mtimes).
+directory, its export and every input exactly as they were (same files, bytes
+and mtimes).
 
 One tiny DCGAN run is trained once for the module; most CLI cases aim at it
 (`--out RUN`, `sample RUN`, ...) so that damage would show."""
@@ -90,6 +91,9 @@ def write_inputs(root, run):
     (root / "badjson").mkdir()
     (root / "badjson" / "recipe.json").write_text("{oops")
     p["badjson"] = root / "badjson"
+    shutil.copytree(run, root / "damaged_run")  # checkpoints, but recipe.json broken
+    (root / "damaged_run" / "recipe.json").write_text('{"recipe": ')
+    p["damaged_run"] = root / "damaged_run"
     (root / "foreignjson").mkdir()
     (root / "foreignjson" / "recipe.json").write_text('{"model": "mine"}')
     p["foreignjson"] = root / "foreignjson"
@@ -131,7 +135,7 @@ def world(tmp_path_factory):
     assert result.exit_code == 0, result.output
     assert (run / "export" / "saved_model.pb").exists()
     paths = write_inputs(root, run)
-    return paths, snapshot(run)
+    return paths, snapshot(root)  # the run, its export and every input
 
 
 # (case id, args with {name} for the paths above, env or None, words the one
@@ -209,6 +213,10 @@ CLI_CASES = [
      None, ["Give --epochs or --steps, not both"]),
     ("unknown-precision", ["train", "dcgan", "--precision", "float8", "--out", "{run}"], None,
      ["Invalid value for '--precision'", "float8"]),
+    ("restart-with-bad-data", ["train", "dcgan", "--restart", "--data", "{nan}", "--out",
+                               "{run}"], None, ["nan.npz", "NaN or infinite"]),
+    ("resume-with-damaged-recipe-json", ["train", "dcgan", "--out", "{damaged_run}"], None,
+     ["damaged_run/recipe.json is damaged"]),
     ("resume-with-changed-options", ["train", "dcgan", "--out", "{run}", "--g-filters", "8"],
      None, ["holds a run with other settings", "g_filters: 4 then, 8 now"]),
     ("toml-syntax-error", ["train", "{syntax_toml}", "--out", "{run}"], None,
@@ -301,7 +309,7 @@ def test_cli_bad_input_is_one_line_and_loses_nothing(world, tmp_path, monkeypatc
     assert len(errors) == 1 and errors[0].startswith("Error: "), result.output
     for word in words:
         assert word in errors[0], errors[0]
-    assert snapshot(paths["run"]) == before, "the bad command changed the run directory"
+    assert snapshot(paths["run"].parent) == before, "the bad command changed a run or input"
     assert not any(tmp_path.iterdir()), "the bad command wrote into the working folder"
 
 
@@ -355,7 +363,7 @@ def test_python_api_bad_input_raises_a_one_line_library_error(world, call, error
     assert "\n" not in message.strip() and message.strip(), message
     for word in words:
         assert word in message, message
-    assert snapshot(paths["run"]) == before
+    assert snapshot(paths["run"].parent) == before
 
 
 @pytest.mark.parametrize("config, problem", [
