@@ -64,6 +64,9 @@ setup(
     ],
     extras_require={
         "test": ["pytest", "scikit-learn"],
+        # unpaired.make_photo_domains cuts its offline CycleGAN domains from the
+        # photos scikit-learn ships; optional, as only that helper needs them.
+        "photos": ["scikit-learn"],
         # Converting the FID Inception weights once (and its comparison test).
         "fid": ["torch"],
     },

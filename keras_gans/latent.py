@@ -7,12 +7,19 @@ images of a sample grid are numbered from 0, row by row, so `latents_for(S,
 
 import numpy as np
 
+# Grid image numbers go below this: drawing the latents of image N draws all N
+# before it, so a typo such as 99999999999 would otherwise ask for terabytes.
+MAX_INDEX = 100_000
+
 
 def latents_for(seed, indices, latent_dim):
     """The latents of grid images `indices` of `keras-gans sample --seed seed`."""
     indices = [int(i) for i in indices]
     if not indices or min(indices) < 0:
         raise ValueError(f"Latent indices must be 0 or more, got {indices}.")
+    if max(indices) >= MAX_INDEX:
+        raise ValueError(f"Image number {max(indices)} is out of reach: sample grids are "
+                         f"numbered from 0 to {MAX_INDEX - 1}; pick a number in that range.")
     z = np.random.default_rng(seed).standard_normal((max(indices) + 1, int(latent_dim)))
     return z[indices].astype("float32")
 

@@ -19,6 +19,7 @@ in code. A key that is neither fails loudly, listing the valid ones.
 import copy
 import dataclasses
 import inspect
+import math
 import pathlib
 import tomllib
 
@@ -113,12 +114,73 @@ class Recipe:
             elif key in defaults_model:
                 new.model_kwargs[key] = parse_value(key, value, defaults_model[key])
             elif key in TRAIN_DEFAULTS:
-                new.train[key] = parse_value(key, value, TRAIN_DEFAULTS[key][0])
+                new.train[key] = check_train_option(
+                    key, parse_value(key, value, TRAIN_DEFAULTS[key][0]))
             else:
                 raise RecipeError(
                     f"Unknown option {name!r} for {self.entry} ({self.model}): valid options are "
                     f"{', '.join(sorted(set(defaults_model) | set(TRAIN_DEFAULTS) | {'data'}))}.")
         return new
+
+
+# What each training option may be: (test, description). A value outside it
+# would fail later with a traceback (a division by zero for `samples = 0`) or
+# silently train wrong (a negative learning rate), so it is a RecipeError.
+def _whole(low, none_ok=False):
+    def test(v):
+        if v is None:
+            return none_ok
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+    return test, f"a whole number >= {low}" + (" (or none)" if none_ok else "")
+
+
+def _number(test, text):
+    return (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+            and math.isfinite(v) and test(v)), text
+
+
+TRAIN_CHECKS = {
+    "batch_size": _whole(1), "epochs": _whole(1), "steps": _whole(1, none_ok=True),
+    "steps_per_epoch": _whole(1, none_ok=True), "samples": _whole(1),
+    "keep_checkpoints": _whole(1), "checkpoint_every": _whole(0), "log_every": _whole(1),
+    "eval_every": _whole(1), "eval_samples": _whole(2),
+    "d_lr": _number(lambda v: v > 0, "a number > 0"),
+    "g_lr": _number(lambda v: v > 0, "a number > 0"),
+    "beta_1": _number(lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "beta_2": _number(lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "channels": (lambda v: v in (None, 1, 3) and not isinstance(v, bool), "1 or 3 (or none)"),
+    "eval_metric": (lambda v: isinstance(v, str), "a metric name (or empty)"),
+}
+
+
+def check_train_option(key, value):
+    """`value` for training option `key`, checked (`image_size` also accepts
+    "H,W" or "HxW"); a `RecipeError` says what the option takes."""
+    if key == "image_size":
+        return _image_size(value)
+    test, text = TRAIN_CHECKS.get(key, (lambda v: True, ""))
+    if not test(value):
+        raise RecipeError(f"Option {key}: {value!r} is not valid; it takes {text} "
+                          f"({TRAIN_DEFAULTS[key][1]}).")
+    return value
+
+
+def _image_size(value):
+    parts = value
+    if isinstance(value, str):
+        text = value.lower().strip().strip("()[]").replace("x", ",")
+        parts = [p.strip() for p in text.split(",")]
+        parts = [int(p) for p in parts] if all(p.isdigit() for p in parts) else None
+    if value is None:
+        return None
+    if isinstance(parts, int) and not isinstance(parts, bool):
+        parts = [parts]
+    ok = (isinstance(parts, (list, tuple)) and len(parts) in (1, 2)
+          and all(isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in parts))
+    if not ok:
+        raise RecipeError(f"Option image_size: {value!r} is not valid; it takes a size in pixels "
+                          f"(32) or height,width (32,48).")
+    return parts[0] if len(parts) == 1 else tuple(parts)
 
 
 def parse_value(key, value, default):

@@ -68,9 +68,15 @@ class RunInfo:
         if not path.exists():
             raise FileNotFoundError(f"{run_dir} is not a keras-gans run directory (no recipe.json):"
                                     f" pass the --out folder of `keras-gans train`.")
-        raw = json.loads(path.read_text())
-        return cls(run_dir, recipes.Recipe.from_dict(raw["recipe"]), tuple(raw["image_shape"]),
-                   raw.get("num_classes"), raw.get("precision", "float32"), raw.get("seed"))
+        try:
+            raw = json.loads(path.read_text())
+            return cls(run_dir, recipes.Recipe.from_dict(raw["recipe"]),
+                       tuple(raw["image_shape"]), raw.get("num_classes"),
+                       raw.get("precision", "float32"), raw.get("seed"))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"{path} is damaged or not written by keras-gans ({type(e).__name__}: "
+                             f"{str(e).splitlines()[0] if str(e) else e!r}): pass the --out folder "
+                             f"of `keras-gans train`, or train it again.") from None
 
 
 # Options that may change between a run and its resumption: how long to train,

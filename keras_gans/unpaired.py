@@ -69,24 +69,39 @@ class _FolderSource:
     def __init__(self, root):
         self.root = pathlib.Path(root)
         self.name = f"folder {self.root}"
+        self._readable = {}
 
     def has(self, split):
         return all(_domain_files(self.root / f"{split}{d}") for d in "AB")
 
+    def readable(self, split, d):
+        """(readable image files of `<split><d>/`, whether each was decoded to
+        tell); unreadable ones are skipped with a warning, once per source
+        (see `keras_gans.data.readable_images`)."""
+        key = f"{split}{d}"
+        if key not in self._readable:
+            files = _domain_files(self.root / key)
+            if not files:
+                raise DataError(
+                    f"{self.root} has no images in {key}/: lay the folder out as the CycleGAN "
+                    f"datasets are, with trainA/ and trainB/ (testA/, testB/ optional) of image "
+                    f"files.")
+            self._readable[key] = data_lib.readable_images(files, f"{self.root / key}")
+        return self._readable[key]
+
     def domain(self, split, d, channels, shuffle_files=False):
-        files = _domain_files(self.root / f"{split}{d}")
-        if not files:
-            raise DataError(
-                f"{self.root} has no images in {split}{d}/: lay the folder out as the CycleGAN "
-                f"datasets are, with trainA/ and trainB/ (testA/, testB/ optional) of image files.")
+        files, decoded = self.readable(split, d)
 
         def decode(path):
             img = tf.io.decode_image(tf.io.read_file(path), channels=channels,
                                      expand_animations=False)
             return tf.ensure_shape(img, (None, None, channels))
 
-        return tf.data.Dataset.from_tensor_slices(files).map(
-            decode, num_parallel_calls=tf.data.AUTOTUNE), len(files)
+        ds = tf.data.Dataset.from_tensor_slices(files).map(
+            decode, num_parallel_calls=tf.data.AUTOTUNE)
+        if not decoded:  # only checked by their first bytes: drop any that fail
+            ds = ds.ignore_errors()
+        return ds, len(files)
 
 
 class _TfdsSource:
@@ -315,12 +330,15 @@ def make_photo_domains(path, image_size=64, train=60, test=8, seed=0):
     (a fifth to a half of the photo's height) resized to `image_size`.
 
     Creates PATH/trainA, trainB, testA, testB with `train`/`test` PNGs each and
-    returns PATH. Needs scikit-learn (its sample photos ship with it)."""
+    returns PATH. Needs scikit-learn (its sample photos ship with it), which
+    keras-gans does not install (`pip install scikit-learn`, or the `photos`
+    extra); without it, a `DataError` says so."""
     try:
         from sklearn.datasets import load_sample_images
     except ImportError:
-        raise DataError("make_photo_domains needs scikit-learn's sample photos: "
-                        "pip install scikit-learn.") from None
+        raise DataError("make_photo_domains needs scikit-learn (not a keras-gans "
+                        "dependency) for its sample photos: pip install scikit-learn (or "
+                        "keras-gans[photos]).") from None
     path = pathlib.Path(path)
     photos = load_sample_images()
     by_name = {pathlib.Path(f).stem: img for f, img in zip(photos.filenames, photos.images)}
