@@ -52,6 +52,8 @@ class GAN(keras.Model):
 
     # Names of the `keras.metrics.Mean` trackers shown in the progress bar.
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    # Whether G maps latent noise z to images (image-to-image models: False).
+    uses_latents = True
 
     def __init__(self, generator=None, discriminator=None, latent_dim=100, d_steps=1,
                  loss="non_saturating", seed=None, augment="", ema_decay=0.0, **kwargs):
@@ -63,6 +65,8 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
+        if self.uses_latents and self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be at least 1, got {latent_dim}.")
         self.d_steps = int(d_steps)
         self.loss_name = loss if isinstance(loss, str) else loss.name
         self.adversarial_loss = losses_lib.get(loss)

@@ -85,6 +85,9 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
     Running again with the same --out resumes from the latest checkpoint.
     """
     from keras_gans import recipes
+    if out is not None and not str(out).strip():
+        raise click.UsageError("--out is empty: give a run directory, or leave it out for "
+                               "runs/ENTRY.")
     if epochs and steps:
         raise click.UsageError("Give --epochs or --steps, not both.")
     overrides = parse_overrides(sets, ctx.args)

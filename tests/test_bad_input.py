@@ -195,6 +195,9 @@ CLI_CASES = [
      ["Unknown option 'learning_rate'", "g_lr"]),
     ("set-without-equals", ["train", "dcgan", "--set", "latent_dim", "--out", "{run}"], None,
      ["--set wants KEY=VALUE", "latent_dim"]),
+    ("zero-latent-dim", ["train", "dcgan", "--latent-dim", "0", "--out", "{run}"], None,
+     ["latent_dim must be at least 1, got 0"]),
+    ("empty-out", ["train", "dcgan", "--out", ""], None, ["--out is empty"]),
     ("set-bad-number", ["train", "dcgan", "--set", "d_lr=fast", "--out", "{run}"], None,
      ["Option d_lr", "'fast' is not a valid float"]),
     ("zero-samples", ["train", "dcgan", "--samples", "0", "--out", "{run}"], None,
@@ -423,6 +426,17 @@ def test_unreadable_images_are_skipped_with_a_warning_naming_them(tmp_path):
     images = np.concatenate(list(loaded.dataset.as_numpy_iterator()))
     means = sorted(np.round((images.mean(axis=(1, 2, 3)) + 1) * 127.5).astype(int))
     assert means == [10 * i for i in range(6)]  # exactly the good files, each once
+
+
+def test_the_cli_shows_the_skip_warning_as_one_line(tmp_path):
+    folder = image_folder(tmp_path / "mixed", 25, {"noise.png": os.urandom(300)})
+    result = CliRunner().invoke(cli.main, ["train", "dcgan", "--data", str(folder), "--steps", "1",
+                                           "--out", str(tmp_path / "run"), *TINY,
+                                           "--batch-size", "8"])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if "unreadable" in line]
+    assert len(warned) == 1 and warned[0].startswith("Warning: ") and "noise.png" in warned[0]
+    assert "warnings.warn" not in result.output and "DataWarning" not in result.output
 
 
 def test_labelled_folder_keeps_each_good_image_with_its_own_label(tmp_path):

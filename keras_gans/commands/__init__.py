@@ -11,6 +11,7 @@ import os
 import pathlib
 import sys
 import tempfile
+import warnings
 
 import click
 
@@ -64,6 +65,18 @@ def _import_tensorflow():
     return tf
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # The library's own warnings (e.g. skipped unreadable images) are meant for
+    # the user: one line, like errors. Others keep Python's format.
+    if getattr(category, "__module__", "").startswith("keras_gans"):
+        click.echo(f"Warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def friendly_errors(fn=None, *, tensorflow=True):
     """Decorator for a command: expected failures become one line `Error: ...`
     (KERAS_GANS_DEBUG=1 shows the traceback); with `tensorflow`, TensorFlow is
@@ -74,6 +87,7 @@ def friendly_errors(fn=None, *, tensorflow=True):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        warnings.showwarning = _show_warning
         if tensorflow:
             import_tensorflow()
         if os.environ.get("KERAS_GANS_DEBUG"):

@@ -158,6 +158,7 @@ class CycleGAN(GAN):
 
     # Measured on a 2-core CPU: XLA made this step 1.3x faster (see train.auto_xla).
     xla_on_cpu = True
+    uses_latents = False  # G translates images; there is no z
 
     metric_names = ("g_loss", "g_adv", "f_adv", "cycle", "identity", "d_a", "d_b")
     # Defaults of `keras-gans train` options for this model (the paper's).
