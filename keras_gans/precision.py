@@ -8,6 +8,8 @@
     because bf16 is emulated (slower) and float16 without XLA was ~100x slower.
 """
 
+import contextlib
+
 import tensorflow as tf
 import keras
 
@@ -54,3 +56,19 @@ def apply(precision="auto"):
     policy = resolve(precision)
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+@contextlib.contextmanager
+def float32_scope():
+    """Build (or load) models inside this with the float32 policy, whatever the
+    global one is, and put the global policy back afterwards.
+
+    The metric networks (Inception features, the domain classifier) run in
+    float32 always, so that a score computed during a bf16 training run and one
+    from `keras-gans evaluate` are the same number."""
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(before)
