@@ -73,8 +73,9 @@ def embedded_split_indices(y, split, seed=EMBEDDED_SPLIT_SEED):
     is stored sorted by class, so a plain head/tail cut would hold out whole
     digits.) Indices come back in file order."""
     if split not in EMBEDDED_SPLITS:
-        raise DataError(f"The embedded digits have splits {' and '.join(map(repr, EMBEDDED_SPLITS))},"
-                        f" not {split!r}: pass --split train or --split test.")
+        names = " and ".join(map(repr, EMBEDDED_SPLITS))
+        raise DataError(f"The embedded digits have splits {names}, not {split!r}: pass "
+                        f"--split train or --split test.")
     frac = EMBEDDED_SPLITS["test"] / sum(EMBEDDED_SPLITS.values())
     rng = np.random.default_rng(seed)
     test = []

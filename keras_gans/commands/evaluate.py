@@ -144,11 +144,13 @@ def _run_data(source):
 @click.option("--data", default="mnist5k", show_default=True, help="Labelled real data.")
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Folder to write [the cache, where `evaluate` looks].")
-@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)  # = classifier.train's
+# default = classifier.train's
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--image-size", type=click.IntRange(min=8), help="Resize the data first.")
 @click.option("--channels", type=click.Choice(["1", "3"]), help="Convert the data first.")
 @click.option("--limit", type=click.IntRange(min=10),
-              help="Train on only this many images (tests: the whole test split).")
+              help="Train on only this many images (the accuracy is still measured on "
+                   "the whole test split, where the data has one).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @friendly_errors
 def train_classifier(data, output, epochs, image_size, channels, limit, seed):
