@@ -183,8 +183,16 @@ def ensure(data, image_shape=None, log=print):
         size, channels = tuple(int(s) for s in image_shape[:2]), int(image_shape[2])
     log(f"No domain classifier for {data} in the cache yet: training one now, once "
         f"(about 2 minutes on a CPU); it is kept in {path} for later runs.")
-    train(data, path, image_size=size, channels=channels, log=log, verbose=1, **kwargs)
+    train(data, path, image_size=size, channels=channels, log=log, verbose=progress(),
+          **kwargs)
     return path
+
+
+def progress():
+    """Keras's `verbose` for a training the user waits for: a live progress bar
+    on a terminal, one line per epoch in a log file or pipe."""
+    import sys
+    return 1 if sys.stdout.isatty() else 2
 
 
 class ClassifierFeatures(metrics.FeatureExtractor):

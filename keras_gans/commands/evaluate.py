@@ -162,7 +162,7 @@ def train_classifier(data, output, epochs, image_size, channels, limit, seed):
     from keras_gans import classifier
     classifier.train(data, output, epochs=epochs, image_size=image_size,
                      channels=int(channels) if channels else None, limit=limit, seed=seed,
-                     log=click.echo, verbose=1)
+                     log=click.echo, verbose=classifier.progress())
 
 
 @click.command("convert-inception")
