@@ -2,7 +2,9 @@
 
 `load()` accepts
   - `"mnist5k"` (the default; also `"embedded"`): 5,000 real MNIST digits
-    shipped inside the package, so training works with no network;
+    shipped inside the package, so training works with no network; split
+    "train" holds 4,000 of them, "test" the other 1,000 (100 per digit, a
+    fixed seeded draw);
   - `"fashion_mnist"`: Debian's `dataset-fashion-mnist` files when they are
     installed (`/usr/share/datasets/fashion-mnist/`), else tensorflow-datasets;
   - any other tensorflow-datasets name (`mnist`, `cifar10`, `celeb_a`, ...);
@@ -70,10 +72,35 @@ class ImageData:
 
 
 # ------------------------------------------------------------------ arrays
+EMBEDDED_SPLITS = {"train": 4000, "test": 1000}
+EMBEDDED_SPLIT_SEED = 0
+
+
+def embedded_split_indices(y, split, seed=EMBEDDED_SPLIT_SEED):
+    """Indices of `split` in the embedded digits: a fixed, seeded, stratified
+    draw of a fifth of each class for "test", the rest for "train". (The file
+    is stored sorted by class, so a plain head/tail cut would hold out whole
+    digits.) Indices come back in file order."""
+    if split not in EMBEDDED_SPLITS:
+        names = " and ".join(map(repr, EMBEDDED_SPLITS))
+        raise DataError(f"The embedded digits have splits {names}, not {split!r}: pass "
+                        f"--split train or --split test.")
+    frac = EMBEDDED_SPLITS["test"] / sum(EMBEDDED_SPLITS.values())
+    rng = np.random.default_rng(seed)
+    test = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        test.append(rng.permutation(members)[:int(round(len(members) * frac))])
+    is_test = np.zeros(len(y), bool)
+    is_test[np.concatenate(test)] = True
+    return np.flatnonzero(is_test if split == "test" else ~is_test)
+
+
 def _embedded(split):
     with np.load(EMBEDDED_FILE) as f:
-        x, y = f["x"], f["y"]
-    return x[..., None], y.astype("int64"), [str(i) for i in range(10)]
+        x, y = f["x"], f["y"].astype("int64")
+    idx = embedded_split_indices(y, split)
+    return x[idx][..., None], y[idx], [str(i) for i in range(10)]
 
 
 def _read_idx(path):
@@ -506,7 +533,7 @@ def load(name=None, batch_size=64, image_size=None, channels=None, split="train"
     elif name.lower() in EMBEDDED:
         x, y, classes = _embedded(split)
         data = from_arrays(x, y, batch_size, size, channels, shuffle, seed,
-                           "embedded MNIST (5k)", classes)
+                           f"embedded MNIST (5k, {split} split: {len(x)})", classes)
     elif _looks_like_path(name):
         raise DataError(f"No such folder or .npz file: {path}. Check the path.")
     elif name.lower().replace("-", "_") == "fashion_mnist" and (

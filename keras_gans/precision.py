@@ -11,8 +11,8 @@ KERAS_GANS_CPU_BF16=1 (or 0) makes `auto` act as if the CPU had (or lacked)
 native bf16, so either path can be tried, and tested, on any machine.
 """
 
+import contextlib
 import os
-
 
 import tensorflow as tf
 import keras
@@ -75,3 +75,19 @@ def apply(precision="auto"):
     policy = resolve(precision)
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+@contextlib.contextmanager
+def float32_scope():
+    """Build (or load) models inside this with the float32 policy, whatever the
+    global one is, and put the global policy back afterwards.
+
+    The metric networks (Inception features, the domain classifier) run in
+    float32 always, so that a score computed during a bf16 training run and one
+    from `keras-gans evaluate` are the same number."""
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(before)

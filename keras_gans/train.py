@@ -193,8 +193,13 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     info = RunInfo(out, recipe, data.image_shape,
                    data.num_classes if is_conditional(cls) else None, policy, seed)
     if restart and chief:
-        for name in ("checkpoints", "samples", "tensorboard", "logs.csv", "steps.csv"):
-            target = out / name
+        # Everything the old run left that a new one would read or extend: its
+        # best model by the eval metric (and bests moved aside from earlier
+        # metrics) and the scores of its export go too.
+        old = [out / n for n in ("checkpoints", "samples", "tensorboard", "logs.csv",
+                                 "steps.csv", "best", "evaluation.json")]
+        old += sorted(out.glob("best.*")) if out.is_dir() else []
+        for target in old:
             shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
                 missing_ok=True)
     with strat.scope():
@@ -241,7 +246,7 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
         ]
         if t.get("eval_metric"):  # before the EpochLog, so its value is logged
             from keras_gans import evaluation
-            callbacks.insert(-2, evaluation.for_run(model, info, data, log=log))
+            callbacks.insert(-2, evaluation.for_run(model, info, data, log=log, state=state))
 
     # The model's own callbacks (e.g. a schedule) run before the loggers see the step.
     callbacks[1:1] = model.training_callbacks(state)

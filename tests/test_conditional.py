@@ -39,12 +39,11 @@ def _optimizers():
 
 @pytest.fixture(scope="module")
 def cgan_digits():
-    """The embedded digits (stored sorted by class), shuffled once and split
-    4000 / 1000."""
-    x, y = data_lib.load_arrays("mnist5k")
+    """The embedded digits' train (4000, shuffled once: the file is sorted by
+    class) and held-out test (1000) splits."""
+    x, y = data_lib.load_arrays("mnist5k", split="train")
     order = np.random.default_rng(0).permutation(len(x))
-    x, y = x[order], y[order]
-    return (x[:4000], y[:4000]), (x[4000:], y[4000:])
+    return (x[order], y[order]), data_lib.load_arrays("mnist5k", split="test")
 
 
 @pytest.fixture(scope="module")

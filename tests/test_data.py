@@ -17,8 +17,8 @@ def first_batch(image_data):
 
 def test_embedded_mnist_is_real_labelled_and_scaled():
     d = data.load("mnist5k", batch_size=50, seed=0)
-    assert d.image_shape == (28, 28, 1) and d.num_classes == 10 and d.num_examples == 5000
-    assert d.steps_per_epoch == 100
+    assert d.image_shape == (28, 28, 1) and d.num_classes == 10 and d.num_examples == 4000
+    assert d.steps_per_epoch == 80
     x, y = first_batch(d)
     assert x.shape == (50, 28, 28, 1) and x.dtype == tf.float32 and y.dtype == tf.int64
     assert float(tf.reduce_min(x)) == -1.0 and float(tf.reduce_max(x)) == 1.0
@@ -32,7 +32,24 @@ def test_embedded_mnist_is_real_labelled_and_scaled():
 def test_all_batches_are_full_and_cover_the_data_once():
     d = data.load("mnist5k", batch_size=128, shuffle=False)
     sizes = [int(x.shape[0]) for x, _ in d.dataset]
-    assert sizes == [128] * (5000 // 128)
+    assert sizes == [128] * (4000 // 128)
+
+
+def test_embedded_digits_have_a_fixed_balanced_held_out_split():
+    xtr, ytr = data.load_arrays("mnist5k", split="train")
+    xte, yte = data.load_arrays("mnist5k", split="test")
+    assert len(xtr) == 4000 and len(xte) == 1000
+    # The file is sorted by class: each split still holds every digit, evenly.
+    assert np.bincount(ytr).tolist() == [400] * 10 and np.bincount(yte).tolist() == [100] * 10
+    # Disjoint: no test digit is among the training digits.
+    train_rows = {row.tobytes() for row in xtr}
+    assert not any(row.tobytes() in train_rows for row in xte)
+    # Fixed: loading again gives the same test digits.
+    again, _ = data.load_arrays("mnist5k", split="test")
+    np.testing.assert_array_equal(again, xte)
+    with pytest.raises(DataError, match="splits 'train' and 'test'") as e:
+        data.load("mnist5k", split="validation")
+    assert "\n" not in str(e.value)
 
 
 def test_resize_and_channels():

