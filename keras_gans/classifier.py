@@ -36,12 +36,17 @@ def cache_dir():
     return pathlib.Path(root)
 
 
+# Bumped when the classifier's network, training or data split change, so that
+# a cache filled by an older keras-gans is not taken for today's classifier.
+CACHE_VERSION = 2
+
+
 def default_dir(data, image_shape=None):
     """The default classifier folder for a data source (and image shape)."""
     slug = re.sub(r"[^A-Za-z0-9]+", "_", str(data)).strip("_").lower() or "data"
     if image_shape is not None:
         slug += "-" + "x".join(str(int(s)) for s in image_shape)
-    return cache_dir() / "classifiers" / slug
+    return cache_dir() / "classifiers" / f"v{CACHE_VERSION}" / slug
 
 
 def build(image_shape, num_classes, filters=32, feature_dim=128, seed=0):
