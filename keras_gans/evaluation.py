@@ -241,8 +241,8 @@ def pick(scores, metric):
 # --------------------------------------------------------------- callback
 class EvaluateEvery(keras.callbacks.Callback):
     """Compute `metric` on `n` samples every `every` epochs, log it as
-    `eval_<metric>` (place this callback before CSVLogger to get it in the
-    CSV), and keep the best checkpoint and export under `directory`:
+    `eval_<metric>` (place this callback before the epoch log, `callbacks.EpochLog`, to
+    get it in logs.csv), and keep the best checkpoint and export under `directory`:
 
         directory/ckpt.weights.h5   weights of the best epoch so far
         directory/export/           its SavedModel

@@ -144,7 +144,7 @@ def test_evaluate_works_out_of_the_box_on_a_fresh_cache(tmp_path, monkeypatch):
     payload = json.loads((run_dir / "evaluation.json").read_text())
     assert payload["skipped"] == ["fid", "kid", "pr"]
     scores = {s["name"]: s for s in payload["scores"]}
-    assert set(scores) == {"is", "parzen"}
+    assert set(scores) == {"fd", "is", "parzen"}
     assert all(np.isfinite(s["value"]) for s in scores.values())
     assert scores["is"]["features"] == "classifier:mnist5k"
     stamp = saved.stat().st_mtime_ns

@@ -12,9 +12,10 @@ from keras_gans.commands import friendly_errors
 @click.option("--metrics", "metric_names",
               help="Comma-separated: fid, kid, pr (Inception or classifier features), is "
                    "(domain classifier's classes), parzen (pixels), fd (domain classifier), "
-                   "cacc (conditional models) [fid,kid,is,pr,parzen; translation models: "
-                   "fid,kid,pr]. Without converted Inception weights, fid, kid and pr are "
-                   "skipped with a line saying how to get them.")
+                   "cacc (conditional models) [fid,kid,pr,fd,is,parzen, and cacc for "
+                   "conditional models; translation models: fid,kid,pr]. Without converted "
+                   "Inception weights, fid, kid and pr are skipped with a line saying how to "
+                   "get them.")
 @click.option("-n", "num", type=click.IntRange(min=10), default=5000, show_default=True,
               help="Generated samples; real samples are as many, or all the data has "
                    "(translation models: images of each domain).")
@@ -53,7 +54,7 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     loaded, meta = export_lib.load(path)
     if metric_names is None:
         metric_names = ",".join(evaluation.TRANSLATION_METRICS) if evaluation.is_translation(
-            meta) else "fid,kid,is,pr,parzen"
+            meta) else "fid,kid,pr,fd,is,parzen" + (",cacc" if meta.get("num_classes") else "")
     names = [m.strip().lower() for m in metric_names.split(",") if m.strip()]
     unknown = [m for m in names if m not in metrics.METRICS]
     if unknown:
