@@ -30,13 +30,13 @@ import datetime
 import json
 import os
 import pathlib
-import platform
-import subprocess
 import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from run import cpu_name, git_commit  # noqa: E402  (the speed harness's facts, shared)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DEFAULT_ENTRIES = ("dcgan", "cgan", "acgan", "vanilla", "dcgan@fashion_mnist")
@@ -57,31 +57,14 @@ def log(*parts):
 
 
 # ------------------------------------------------------------------ facts
-def git_commit():
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return out + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def cpu_facts():
-    name, flags = platform.processor() or platform.machine(), ""
     try:
-        text = pathlib.Path("/proc/cpuinfo").read_text()
-        for line in text.splitlines():
-            if line.startswith("model name") and name == (platform.processor() or
-                                                          platform.machine()):
-                name = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = line
+        flags = next((line for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("flags")), "")
     except OSError:
-        pass
+        flags = ""
     kind = "AVX512-BF16" if "avx512_bf16" in flags else ("AVX2" if "avx2" in flags else "other")
-    return {"cpu": name, "cpu_kind": kind, "cores": os.cpu_count()}
+    return {"cpu": cpu_name(), "cpu_kind": kind, "cores": os.cpu_count()}
 
 
 def run_name(entry, seed, tag):
@@ -100,7 +83,8 @@ class Reals:
         """(reals of the train split, their features, floor FID, floor sets' sizes)."""
         import numpy as np
         from keras_gans import data as data_lib, metrics
-        key = f"{data}-{'x'.join(map(str, shape))}-n{self.n}"
+        key = f"{data}-{'x'.join(map(str, shape))}-n{self.n}-{self.extractor.name}".replace(
+            ":", "_").replace("/", "_")
         if key in self.memo:
             return self.memo[key]
         h, w, c = shape
@@ -124,7 +108,8 @@ class Reals:
             cached = np.load(path)
             f_real, f_a, f_b = cached["real"], cached["a"], cached["b"]
         else:
-            log(f"  Inception features of {len(real)} + {2 * half} real images of {data} ...")
+            log(f"  {self.extractor.name} features of {len(real)} + {2 * half} real images of "
+                f"{data} ...")
             f_real = self.extractor(real)[0]
             f_a, f_b = self.extractor(pool[:half])[0], self.extractor(pool[half:2 * half])[0]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +135,7 @@ def class_stats(probs, num_classes, asked=None):
     return out
 
 
-def score_run(run_dir, info, reals, extractor, n, seed):
+def score_run(run_dir, info, reals, extractor, n, seed, classifier=None):
     """The scores of one trained run (its export; the raw G from the checkpoint)."""
     import numpy as np
     import tensorflow as tf
@@ -163,13 +148,14 @@ def score_run(run_dir, info, reals, extractor, n, seed):
     fake, asked = evaluation.generate_from_export(loaded, meta, n, seed=seed)
     if not np.all(np.isfinite(fake)):
         raise RuntimeError(f"{run_dir}: the export made non-finite images")
-    log(f"  Inception features of {len(fake)} samples ...")
+    log(f"  {extractor.name} features of {len(fake)} samples ...")
     f_fake = extractor(fake)[0]
     kid, kid_std = metrics.kernel_distance(f_real, f_fake, seed=seed)
     out = {"fid": metrics.frechet_distance(f_real, f_fake), "kid": kid, "kid_std": kid_std,
            "fid_floor": floor, "n_fake": len(fake), "n_real": len(real),
-           "n_floor": half}
-    classifier = evaluation.classifier_extractor(None, info.recipe.data, shape)
+           "n_floor": half, "features": extractor.name}
+    classifier = classifier or evaluation.classifier_extractor(None, info.recipe.data, shape,
+                                                               train_missing=True, log=log)
     num_classes = int(classifier.info["num_classes"])
     out.update(class_stats(classifier(fake)[1], num_classes, asked))
     out["classifier_accuracy"] = classifier.info.get("accuracy")
@@ -181,6 +167,12 @@ def score_run(run_dir, info, reals, extractor, n, seed):
         out["fid_raw_g"] = metrics.frechet_distance(f_real, extractor(raw)[0])
     out["score_wall_s"] = round(time.perf_counter() - started, 1)
     return out
+
+
+def classifier_for(info):
+    from keras_gans import evaluation
+    return evaluation.classifier_extractor(None, info.recipe.data, tuple(info.image_shape),
+                                           train_missing=True, log=log)
 
 
 # ------------------------------------------------------------------- runs
@@ -205,7 +197,11 @@ def train_and_score(entry, seed, args, reals, extractor):
     precision_lib.apply("float32")  # score in float32, whatever the run trained in
     del model
     log(f"{name}: trained in {train_wall / 60:.1f} min; scoring ...")
-    scores = score_run(run_dir, info, reals, extractor, args.n, seed)
+    classifier = None
+    if args.features == "classifier":
+        classifier = extractor = classifier_for(info)
+        reals.extractor = extractor
+    scores = score_run(run_dir, info, reals, extractor, args.n, seed, classifier)
     t = recipe.train
     result = {
         "name": name, "entry": entry, "model": recipe.model, "data": recipe.data,
@@ -246,6 +242,7 @@ def table(results):
             "| raw-G FID | classes covered | class shares (min-max) | requested class "
             "| train min | precision, CPU | target |")
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
+    features = sorted({r.get("features", "inception") for r in results})
     for (entry, tag), rs in sorted(groups.items()):
         rs = sorted(rs, key=lambda r: r["seed"])
         fid = [r["fid"] for r in rs]
@@ -266,6 +263,8 @@ def table(results):
             f"| {rs[0]['precision']}, {rs[0]['cpu_kind']} "
             f"| {'' if target is None else ('met' if ok else 'not met')}"
             f"{'' if target is None else f' (FID <= {target:g}' + (f'; {other})' if other else ')')} |")
+    if features != ["inception"]:
+        lines.append(f"\n(FID and KID on {', '.join(features)} features, not Inception's.)")
     return "\n".join(lines)
 
 
@@ -279,7 +278,9 @@ def _other_ok(entry, rs):
     return True
 
 
-def write_table(out, readme=False):
+def write_table(out, readme=None):
+    """Merge every run's JSON under `out` into `out/table.md` (and, with
+    `readme`, a README path, into its Results block); returns the table."""
     results = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
     text = table(results) if results else "(no results yet)"
     notes = (f"\n\nFID and KID: Inception pool3 features (the FID network), N generated images "
@@ -290,13 +291,14 @@ def write_table(out, readme=False):
     (out / "table.md").write_text(text + notes + "\n")
     print(text + notes)
     if readme:
-        path = ROOT / "README.md"
+        path = pathlib.Path(readme)
         s = path.read_text()
         if README_BEGIN not in s or README_END not in s:
             raise SystemExit(f"README.md has no {README_BEGIN} ... {README_END} block")
         a, b = s.index(README_BEGIN) + len(README_BEGIN), s.index(README_END)
         path.write_text(s[:a] + "\n" + text + notes + "\n" + s[b:])
         print(f"Updated the Results table in {path}")
+    return text
 
 
 # ------------------------------------------------------------------- main
@@ -315,8 +317,11 @@ def main(argv=None):
                         "quality", help="results folder [%(default)s]")
     parser.add_argument("--force", action="store_true", help="redo runs that have a JSON")
     parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
-    parser.add_argument("--readme", action="store_true",
+    parser.add_argument("--readme", action="store_const", const=ROOT / "README.md",
                         help="also paste the table into README.md's Results section")
+    parser.add_argument("--features", choices=("inception", "classifier"), default="inception",
+                        help="features of FID/KID [inception]; classifier: the domain "
+                             "classifier's (a quick check that needs no Inception weights)")
     args = parser.parse_args(argv)
     if args.set and not args.tag:
         parser.error("--set changes the recipe: name the variant with --tag")
@@ -324,7 +329,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.table_only:
         from keras_gans import evaluation
-        extractor = evaluation.inception_extractor()
+        extractor = evaluation.inception_extractor() if args.features == "inception" else None
         reals = Reals(extractor, args.n, args.out / "cache")
         entries = [e.strip() for e in args.entries.split(",") if e.strip()]
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]

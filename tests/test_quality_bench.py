@@ -1,0 +1,75 @@
+"""benchmarks/quality.py: one JSON per run, merged into the Results table, and
+a tiny end-to-end run (train, export, score) on the classifier's features."""
+
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("keras_gans_benchmarks_quality",
+                                               ROOT / "benchmarks" / "quality.py")
+quality = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(quality)
+
+
+def result(entry="dcgan", seed=0, fid=8.0, tag="", **extra):
+    base = {"name": f"{entry}-s{seed}", "entry": entry, "model": "DCGAN", "data": "mnist5k",
+            "seed": seed, "tag": tag, "steps": 100, "precision": "float32", "cpu_kind": "AVX2",
+            "train_wall_s": 600.0, "fid": fid, "fid_floor": 5.0, "kid": 0.004, "n_fake": 2500,
+            "classes_covered": 10, "min_share": 0.08, "max_share": 0.12}
+    return {**base, **extra}
+
+
+def test_table_pools_seeds_and_checks_every_target(tmp_path):
+    rows = [result(seed=0, fid=8.0), result(seed=1, fid=10.0), result(seed=2, fid=9.0),
+            result("cgan", fid=7.0, cond_accuracy=0.93, model="ConditionalGAN"),
+            result("vanilla", fid=25.0, classes_covered=10, fid_raw_g=40.0),
+            result("dcgan", tag="no-ema", fid=30.0, min_share=0.01)]
+    for i, r in enumerate(rows):
+        (tmp_path / f"r{i}.json").write_text(json.dumps(r))
+    text = quality.write_table(tmp_path)
+    assert (tmp_path / "table.md").read_text().startswith(text)
+    lines = {(l.split("|")[1].strip(), l.split("|")[3].strip()): l for l in text.splitlines()
+             if l.startswith("| ") and "entry" not in l}
+    assert "| 0,1,2 |" in lines["dcgan", "recipe"] and "9.0 ± 1.0 (2500)" in lines["dcgan", "recipe"]
+    assert "| met (FID <= 10" in lines["dcgan", "recipe"]          # worst seed 10.0 <= 10
+    assert "not met" in lines["dcgan", "no-ema"]                    # FID and class shares
+    assert "93.0%" in lines["cgan", "recipe"] and "not met" in lines["cgan", "recipe"]
+    assert "| 40.0 |" in lines["vanilla", "recipe"] and "| met (FID <= 30" in lines[
+        "vanilla", "recipe"]
+
+
+def test_readme_block_is_replaced_by_the_table(tmp_path):
+    (tmp_path / "r.json").write_text(json.dumps(result()))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{quality.README_BEGIN}\nold numbers\n{quality.README_END}\nend\n")
+    text = quality.write_table(tmp_path, readme=readme)
+    body = readme.read_text()
+    assert "old numbers" not in body and text in body and body.endswith(f"{quality.README_END}\nend\n")
+
+
+@pytest.mark.slow
+def test_a_tiny_run_trains_exports_and_scores(tmp_path):
+    env = dict(os.environ, KERAS_GANS_CACHE=str(tmp_path / "cache"),
+               KERAS_GANS_CLASSIFIER_EPOCHS="1", KERAS_GANS_CLASSIFIER_LIMIT="500")
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--entries", "dcgan",
+           "--n", "100", "--features", "classifier", "--precision", "float32",
+           "--set", "steps=4", "--set", "g_filters=4", "--set", "d_filters=4",
+           "--set", "latent_dim=8", "--set", "batch_size=32", "--set", "ema_decay=0.9",
+           "--tag", "tiny", "--out", str(tmp_path / "q")]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    run = json.loads((tmp_path / "q" / "dcgan-tiny-s0.json").read_text())
+    assert run["steps"] == 4 and run["n_fake"] == 100 and run["features"].startswith("classifier")
+    assert run["fid"] > run["fid_floor"] >= 0 and run["fid_raw_g"] > 0
+    assert len(run["class_shares"]) == 10 and abs(sum(run["class_shares"]) - 1) < 1e-3
+    assert run["precision"] == "float32" and run["commit"] and run["cpu_kind"]
+    assert "| dcgan | mnist5k | tiny |" in (tmp_path / "q" / "table.md").read_text()
+    # Its JSON is there: a second call keeps it instead of training again.
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "kept" in again.stdout
