@@ -48,6 +48,9 @@ class GAN(keras.Model):
             (Yazici et al., ICLR 2019) with this decay, e.g. 0.999, and sample,
             evaluate and export with it; 0 for none. The average warms up as
             min(decay, (1 + t) / (10 + t)) over G's steps t.
+        lr_decay_start: fraction of a `keras-gans train` run at the base
+            learning rates, after which both decay linearly to zero by the last
+            step (`keras_gans.schedules.LinearDecay`); 1 for constant rates.
     """
 
     # Names of the `keras.metrics.Mean` trackers shown in the progress bar.
@@ -56,7 +59,8 @@ class GAN(keras.Model):
     uses_latents = True
 
     def __init__(self, generator=None, discriminator=None, latent_dim=100, d_steps=1,
-                 loss="non_saturating", seed=None, augment="", ema_decay=0.0, **kwargs):
+                 loss="non_saturating", seed=None, augment="", ema_decay=0.0,
+                 lr_decay_start=1.0, **kwargs):
         super().__init__(**kwargs)
         if generator is None or discriminator is None:
             raise ValueError("GAN needs both a `generator` and a `discriminator` model.")
@@ -86,6 +90,11 @@ class GAN(keras.Model):
             self.generator_ema.set_weights(generator.get_weights())
             self.generator_ema.trainable = False
         self.sample_with_ema = True  # False: sample with the raw G (for comparisons)
+        if not 0.0 <= float(lr_decay_start) <= 1.0:
+            raise ValueError(f"lr_decay_start is a fraction of training in [0, 1] (1: no "
+                             f"decay), not {lr_decay_start}.")
+        self.lr_decay_start = float(lr_decay_start)
+        self.initial_learning_rates = {}
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.d_optimizer = None
         self.g_optimizer = None
@@ -96,7 +105,8 @@ class GAN(keras.Model):
         config = super().get_config()
         config.update(latent_dim=self.latent_dim, d_steps=self.d_steps,
                       loss=self.loss_name, seed=self.seed,
-                      augment=",".join(self.augment_policy), ema_decay=self.ema_decay)
+                      augment=",".join(self.augment_policy), ema_decay=self.ema_decay,
+                      lr_decay_start=self.lr_decay_start)
         return config
 
     # --------------------------------------------------------------- compile
@@ -120,6 +130,11 @@ class GAN(keras.Model):
         # Build optimizer slots now, under whatever strategy scope is active.
         self.d_optimizer.build(self.discriminator_variables())
         self.g_optimizer.build(self.generator_variables())
+        # The schedule's base rates: read now, before a checkpoint may restore
+        # an already decayed rate.
+        self.initial_learning_rates = {
+            name: float(keras.ops.convert_to_numpy(getattr(self, name).learning_rate))
+            for name in ("g_optimizer", "d_optimizer")}
 
     @staticmethod
     def _wrap(optimizer, scale):
@@ -207,9 +222,14 @@ class GAN(keras.Model):
 
     def training_callbacks(self, state=None):
         """Extra Keras callbacks `keras-gans train` adds to `fit()` for this
-        model (e.g. a learning-rate schedule); none by default. `state` is the
-        run's `keras_gans.callbacks.RunState` (global step, total steps)."""
-        return []
+        model: the linear learning-rate decay when `lr_decay_start` < 1.
+        `state` is the run's `keras_gans.callbacks.RunState` (global step,
+        total steps)."""
+        if self.lr_decay_start >= 1.0:
+            return []
+        from keras_gans import schedules
+        return [schedules.LinearDecay(self.initial_learning_rates, start=self.lr_decay_start,
+                                      state=state)]
 
     def generate(self, n, seed=None, batch_size=256):
         """`n` images in [-1, 1] as a float32 numpy array (NHWC).

@@ -146,3 +146,21 @@ def test_levers_under_mirrored_strategy_match_one_device(entry):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2 and result["moved"] > 5e-4
     assert result["max_diff"] < 1e-4, result
+
+
+def test_linear_lr_decay_for_latent_gans_in_a_training_run(tmp_path):
+    from keras_gans import recipes, train as train_lib
+    recipe = recipes.load("dcgan").override({
+        "g_filters": 4, "d_filters": 4, "latent_dim": 8, "batch_size": 32, "steps": 4,
+        "lr_decay_start": 0.5, "g_lr": 2e-4, "d_lr": 4e-4})
+    model, _, _ = train_lib.run(recipe, tmp_path / "run", precision="float32", seed=0,
+                                verbose=0, log=lambda *a: None, tensorboard=False)
+    # Constant for steps 0-1, then base * 2/2 and base * 1/2 at steps 2 and 3.
+    assert float(model.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
+    assert float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
+    constant, _, _ = train_lib.run(recipe.override({"lr_decay_start": 1.0}), tmp_path / "flat",
+                                   precision="float32", seed=0, verbose=0, log=lambda *a: None,
+                                   tensorboard=False)
+    assert float(constant.g_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
+    with pytest.raises(ValueError, match=r"lr_decay_start is a fraction of training"):
+        keras_gans.DCGAN(**TINY, lr_decay_start=2)

@@ -49,20 +49,21 @@ class ConditionalGAN(ConditionalBase):
         latent_dim: size of z.
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
-        d_steps, loss, seed, augment, ema_decay: see `keras_gans.GAN`.
+        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
     """
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, latent_dim=100, g_filters=64,
                  d_filters=64, d_steps=1, loss="non_saturating", seed=None,
                  augment="", ema_decay=0.0,
-                 **kwargs):
+                 lr_decay_start=1.0, **kwargs):
         image_shape = tuple(image_shape)
         num_classes = self.check_num_classes(num_classes)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
         generator = conditional_generator(latent_dim, num_classes, image_shape, g_filters)
         discriminator = conditional_discriminator(image_shape, num_classes, d_filters)
         super().__init__(generator, discriminator, num_classes=num_classes,
-                         latent_dim=latent_dim, d_steps=d_steps, loss=loss, seed=seed, augment=augment, ema_decay=ema_decay, **kwargs)
+                         latent_dim=latent_dim, d_steps=d_steps, loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
+                         lr_decay_start=lr_decay_start, **kwargs)
 
     def discriminate(self, images, labels, training=True):
         return self.discriminator([images, keras.ops.cast(labels, "int32")], training=training)

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from keras_gans import files, networks_i2i, schedules
+from keras_gans import files, networks_i2i
 from keras_gans.base import GAN, _replica_context
 from keras_gans.models import register
 
@@ -173,9 +173,6 @@ class CycleGAN(GAN):
                   if residual_blocks is None else int(residual_blocks))
         if float(cycle_weight) < 0 or float(identity_weight) < 0:
             raise ValueError("cycle_weight and identity_weight must be 0 or more.")
-        if not 0.0 <= float(lr_decay_start) <= 1.0:
-            raise ValueError(f"lr_decay_start is a fraction of training in [0, 1], "
-                             f"not {lr_decay_start}.")
         self.hparams = dict(image_shape=image_shape, g_filters=int(g_filters),
                             d_filters=int(d_filters), residual_blocks=residual_blocks,
                             d_layers=int(d_layers), cycle_weight=float(cycle_weight),
@@ -187,16 +184,15 @@ class CycleGAN(GAN):
                                                name="discriminator_b")
         d_a = networks_i2i.patch_discriminator(image_shape, d_filters, d_layers,
                                                name="discriminator_a")
-        super().__init__(g, d_b, latent_dim=0, d_steps=1, loss=loss, seed=seed, **kwargs)
+        super().__init__(g, d_b, latent_dim=0, d_steps=1, loss=loss, seed=seed,
+                         lr_decay_start=lr_decay_start, **kwargs)
         self.generator_b2a = f
         self.discriminator_a = d_a
         self.image_shape = image_shape
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
-        self.lr_decay_start = float(lr_decay_start)
         self.pool_a = ImagePool(pool_size, image_shape, name="pool_a")
         self.pool_b = ImagePool(pool_size, image_shape, name="pool_b")
-        self.initial_learning_rates = {}
 
     def get_config(self):
         config = super().get_config()
@@ -205,18 +201,6 @@ class CycleGAN(GAN):
         return {**config, **self.hparams}
 
     # --------------------------------------------------------------- compile
-    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, **kwargs):
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss, **kwargs)
-        # The schedule's base rates: read now, before a checkpoint may restore
-        # an already decayed rate.
-        self.initial_learning_rates = {
-            name: float(keras.ops.convert_to_numpy(getattr(self, name).learning_rate))
-            for name in ("g_optimizer", "d_optimizer")}
-
-    def training_callbacks(self, state=None):
-        return [schedules.LinearDecay(self.initial_learning_rates, start=self.lr_decay_start,
-                                      state=state)]
-
     def generator_variables(self):
         return self.generator.trainable_variables + self.generator_b2a.trainable_variables
 

@@ -27,18 +27,19 @@ class DCGAN(GAN):
         latent_dim: size of z (100 in the paper).
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
-        d_steps, loss, seed, augment, ema_decay: see `keras_gans.GAN`.
+        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
     """
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_filters=64, d_filters=64,
                  d_steps=1, loss="non_saturating", seed=None, augment="", ema_decay=0.0,
-                 **kwargs):
+                 lr_decay_start=1.0, **kwargs):
         self.hparams = dict(image_shape=tuple(image_shape), g_filters=g_filters,
                             d_filters=d_filters)
         generator = networks.dcgan_generator(latent_dim, tuple(image_shape), g_filters)
         discriminator = networks.dcgan_discriminator(tuple(image_shape), d_filters)
         super().__init__(generator, discriminator, latent_dim=latent_dim, d_steps=d_steps,
-                         loss=loss, seed=seed, augment=augment, ema_decay=ema_decay, **kwargs)
+                         loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
+                         lr_decay_start=lr_decay_start, **kwargs)
 
     def get_config(self):
         return {**super().get_config(), **self.hparams}

@@ -35,13 +35,13 @@ class VanillaGAN(GAN):
         maxout_pieces: linear pieces per maxout unit (1: LeakyReLU instead).
         dropout: dropout rate after each discriminator layer.
         input_dropout: dropout rate on the discriminator's input.
-        d_steps, loss, seed, augment, ema_decay: see `keras_gans.GAN`.
+        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
     """
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_hidden=(1200, 1200),
                  d_hidden=(240, 240), maxout_pieces=5, dropout=0.5, input_dropout=0.2,
                  d_steps=1, loss="non_saturating", seed=None, augment="", ema_decay=0.0,
-                 **kwargs):
+                 lr_decay_start=1.0, **kwargs):
         self.hparams = dict(image_shape=tuple(image_shape), g_hidden=tuple(g_hidden),
                             d_hidden=tuple(d_hidden), maxout_pieces=maxout_pieces,
                             dropout=dropout, input_dropout=input_dropout)
@@ -49,7 +49,8 @@ class VanillaGAN(GAN):
         discriminator = networks.maxout_discriminator(
             tuple(image_shape), tuple(d_hidden), maxout_pieces, dropout, input_dropout)
         super().__init__(generator, discriminator, latent_dim=latent_dim, d_steps=d_steps,
-                         loss=loss, seed=seed, augment=augment, ema_decay=ema_decay, **kwargs)
+                         loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
+                         lr_decay_start=lr_decay_start, **kwargs)
 
     def get_config(self):
         return {**super().get_config(), **self.hparams}
