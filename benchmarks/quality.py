@@ -22,7 +22,7 @@ Each run's result is one JSON file, `OUT/NAME.json`, with the commit, the CPU,
 the precision and the wall time of training and scoring. A run whose JSON is
 there is not trained again (delete it, or pass --force), so the table can be
 built in parts. At the end every JSON under OUT is merged into `OUT/table.md`
-(the README's Results table is this file, pasted by `--readme`).
+(with `--readme`, also into README.md's block for that folder's name).
 """
 
 import argparse
@@ -48,8 +48,10 @@ TARGETS = {
     "vanilla": (30.0, "all 10 classes covered"),
     "dcgan@fashion_mnist": (20.0, ""),
 }
-README_BEGIN = "<!-- quality-table: benchmarks/quality.py --readme writes this block -->"
-README_END = "<!-- /quality-table -->"
+def readme_markers(name):
+    """The README's block for the table of results folder `name` (e.g. quality)."""
+    return (f"<!-- quality-table {name}: benchmarks/quality.py --readme writes this block -->",
+            f"<!-- /quality-table {name} -->")
 
 
 def log(*parts):
@@ -293,9 +295,10 @@ def write_table(out, readme=None):
     if readme:
         path = pathlib.Path(readme)
         s = path.read_text()
-        if README_BEGIN not in s or README_END not in s:
-            raise SystemExit(f"README.md has no {README_BEGIN} ... {README_END} block")
-        a, b = s.index(README_BEGIN) + len(README_BEGIN), s.index(README_END)
+        begin, end = readme_markers(out.name)
+        if begin not in s or end not in s:
+            raise SystemExit(f"{path} has no {begin} ... {end} block")
+        a, b = s.index(begin) + len(begin), s.index(end)
         path.write_text(s[:a] + "\n" + text + notes + "\n" + s[b:])
         print(f"Updated the Results table in {path}")
     return text

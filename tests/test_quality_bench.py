@@ -47,10 +47,13 @@ def test_table_pools_seeds_and_checks_every_target(tmp_path):
 def test_readme_block_is_replaced_by_the_table(tmp_path):
     (tmp_path / "r.json").write_text(json.dumps(result()))
     readme = tmp_path / "README.md"
-    readme.write_text(f"# x\n\n{quality.README_BEGIN}\nold numbers\n{quality.README_END}\nend\n")
+    begin, end = quality.readme_markers(tmp_path.name)
+    other = quality.readme_markers("elsewhere")
+    readme.write_text(f"# x\n\n{begin}\nold numbers\n{end}\n{other[0]}\nkept\n{other[1]}\n")
     text = quality.write_table(tmp_path, readme=readme)
     body = readme.read_text()
-    assert "old numbers" not in body and text in body and body.endswith(f"{quality.README_END}\nend\n")
+    assert "old numbers" not in body and text in body and "kept" in body
+    assert body.endswith(f"{end}\n{other[0]}\nkept\n{other[1]}\n")
 
 
 @pytest.mark.slow
