@@ -27,6 +27,7 @@ def result(entry="dcgan", seed=0, fid=8.0, tag="", **extra):
 
 def test_table_pools_seeds_and_checks_every_target(tmp_path):
     rows = [result(seed=0, fid=8.0), result(seed=1, fid=10.0), result(seed=2, fid=9.0),
+            result("dcgan@fashion_mnist", fid=21.0, data="fashion_mnist"),
             result("cgan", fid=7.0, cond_accuracy=0.93, model="ConditionalGAN"),
             result("vanilla", fid=25.0, classes_covered=10, fid_raw_g=40.0),
             result("dcgan", tag="no-ema", fid=30.0, min_share=0.01)]
@@ -35,11 +36,13 @@ def test_table_pools_seeds_and_checks_every_target(tmp_path):
     text = quality.write_table(tmp_path)
     assert (tmp_path / "table.md").read_text().startswith(text)
     lines = {(l.split("|")[1].strip(), l.split("|")[3].strip()): l for l in text.splitlines()
-             if l.startswith("| ") and "entry" not in l}
+             if l.startswith("| ") and "entry" not in l and "fashion" not in l}
     assert "| 0,1,2 |" in lines["dcgan", "recipe"] and "9.0 ± 1.0 (2500)" in lines["dcgan", "recipe"]
     assert "| met (FID <= 10" in lines["dcgan", "recipe"]          # worst seed 10.0 <= 10
-    assert "not met" in lines["dcgan", "no-ema"]                    # FID and class shares
+    assert "met" not in lines["dcgan", "no-ema"]     # a variant (--tag) is a study, not judged
     assert "93.0%" in lines["cgan", "recipe"] and "not met" in lines["cgan", "recipe"]
+    fashion = [l for l in text.splitlines() if "| fashion_mnist |" in l]
+    assert len(fashion) == 1 and "not met (FID <= 20)" in fashion[0]
     assert "| 40.0 |" in lines["vanilla", "recipe"] and "| met (FID <= 30" in lines[
         "vanilla", "recipe"]
 
