@@ -177,6 +177,12 @@ def classifier_for(info):
                                            train_missing=True, log=log)
 
 
+def trained_steps(run_dir):
+    """The global step of the run's last checkpoint (the steps it trained)."""
+    found = sorted(pathlib.Path(run_dir, "checkpoints").glob("step-*"))
+    return int(found[-1].name.split("-")[1]) if found else None
+
+
 # ------------------------------------------------------------------- runs
 def train_and_score(entry, seed, args, reals, extractor):
     from keras_gans import precision as precision_lib, recipes, train as train_lib
@@ -213,11 +219,7 @@ def train_and_score(entry, seed, args, reals, extractor):
         "train_wall_s": round(train_wall, 1), **scores, "commit": git_commit(), **cpu_facts(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
-    steps_csv = run_dir / "steps.csv"
-    if steps_csv.exists():
-        rows = steps_csv.read_text().strip().splitlines()
-        if len(rows) > 1:
-            result["steps"] = int(rows[-1].split(",")[0])
+    result["steps"] = trained_steps(run_dir) or result["steps"]
     args.out.mkdir(parents=True, exist_ok=True)
     result_path.write_text(json.dumps(result, indent=2))
     log(f"{name}: FID {scores['fid']:.2f} (real-vs-real {scores['fid_floor']:.2f}), "
