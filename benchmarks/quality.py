@@ -199,6 +199,7 @@ def train_and_score(entry, seed, args, reals, extractor):
     run_dir = args.out / "runs" / name
     log(f"{name}: training {base} on {recipe.data}, seed {seed}, into {run_dir}")
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     model, info, _ = train_lib.run(recipe, run_dir, precision=args.precision, seed=seed,
                                          log=log, restart=True, tensorboard=False)
     train_wall = time.perf_counter() - started
@@ -216,7 +217,10 @@ def train_and_score(entry, seed, args, reals, extractor):
         "seed": seed, "tag": args.tag, "overrides": overrides,
         "steps": (t["steps"] or t["epochs"] * (t["steps_per_epoch"] or 0)) or None,
         "epochs": t["epochs"], "batch_size": t["batch_size"], "precision": info.policy,
-        "train_wall_s": round(train_wall, 1), **scores, "commit": git_commit(), **cpu_facts(),
+        "train_wall_s": round(train_wall, 1),
+        # Wall times on a shared machine are slower: the load says how shared.
+        "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
+        **scores, "commit": git_commit(), **cpu_facts(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     result["steps"] = trained_steps(run_dir) or result["steps"]
