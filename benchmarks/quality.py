@@ -66,6 +66,11 @@ def cpu_facts():
     except OSError:
         flags = ""
     kind = "AVX512-BF16" if "avx512_bf16" in flags else ("AVX2" if "avx2" in flags else "other")
+    # ONEDNN_MAX_CPU_ISA=AVX2 makes oneDNN (TensorFlow's CPU kernels for convolutions and
+    # matrix products) use AVX2 code only: how an AVX512 machine stands in for an AVX2 one.
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA")
+    if cap:
+        kind += f" (oneDNN capped at {cap.upper()})"
     return {"cpu": cpu_name(), "cpu_kind": kind, "cores": os.cpu_count()}
 
 

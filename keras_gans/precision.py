@@ -23,6 +23,14 @@ POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 CPU_BF16_ENV = "KERAS_GANS_CPU_BF16"
 
 
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def cpu_has_native_bf16():
     """Whether this CPU computes bfloat16 natively (or what KERAS_GANS_CPU_BF16 says)."""
     forced = os.environ.get(CPU_BF16_ENV, "").strip().lower()
@@ -33,12 +41,12 @@ def cpu_has_native_bf16():
     if forced not in ("", "auto"):
         raise ValueError(f"{CPU_BF16_ENV}={forced!r}: use 1 (as if the CPU had native bf16), "
                          f"0 (as if not) or auto.")
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
+    flags = _cpu_flags()
+    if not ("amx_bf16" in flags or "avx512_bf16" in flags):
         return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+    # oneDNN told to use older vector code (ONEDNN_MAX_CPU_ISA=AVX2, say) emulates bf16.
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
+    return not cap or cap == "ALL" or any(t in cap for t in ("BF16", "AMX", "AVX10"))
 
 
 def auto_policy():

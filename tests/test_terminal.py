@@ -136,8 +136,23 @@ def test_cpu_bf16_switch_rejects_other_values(monkeypatch):
         precision.cpu_has_native_bf16()
 
 
+@pytest.mark.parametrize("cap, native", [("", True), ("AVX2", False), ("avx512_core", False),
+                                         ("AVX512_CORE_BF16", True), ("ALL", True)])
+def test_cpu_bf16_follows_a_onednn_isa_cap(monkeypatch, cap, native):
+    # ONEDNN_MAX_CPU_ISA=AVX2 makes a bf16 CPU run AVX2 kernels, where bf16 is emulated
+    monkeypatch.delenv(precision.CPU_BF16_ENV, raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    monkeypatch.setattr(precision, "_cpu_flags", lambda: "flags : fpu avx2 avx512f avx512_bf16")
+    assert precision.cpu_has_native_bf16() == native
+    monkeypatch.setattr(precision, "_cpu_flags", lambda: "flags : fpu avx2")
+    assert precision.cpu_has_native_bf16() is False
+
+
 def test_cpu_bf16_auto_reads_the_cpu(monkeypatch):
     monkeypatch.delenv(precision.CPU_BF16_ENV, raising=False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
     with open("/proc/cpuinfo") as f:
         flags = f.read()
     assert precision.cpu_has_native_bf16() == ("avx512_bf16" in flags or "amx_bf16" in flags)
