@@ -5,6 +5,7 @@
     python benchmarks/quality.py --entries dcgan@fashion_mnist    # an entry on other data
     python benchmarks/quality.py --entries dcgan --set ema_decay=0 --tag no-ema   # an ablation
     python benchmarks/quality.py --table-only                     # re-make the table from JSON
+    ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/quality.py --time-only   # recipe times as on AVX2
 
 For each entry (`ENTRY` or `ENTRY@DATA`) and seed, this runs `keras-gans train` on
 the recipe (plus any `--set` overrides) into `OUT/runs/NAME/`, then scores the
@@ -238,6 +239,53 @@ def train_and_score(entry, seed, args, reals, extractor):
     return result
 
 
+# ----------------------------------------------------------------- timing
+def time_recipe(entry, args, k=300):
+    """Seconds per step and fixed seconds (start-up, export) of ENTRY's recipe on
+    this machine, from two fresh short runs of k and 2k steps with the recipe's
+    epoch length, sampling and checkpoints: the 20-minute budget checked on a
+    machine without training the whole recipe (e.g. under ONEDNN_MAX_CPU_ISA=AVX2)."""
+    import tempfile
+    from keras_gans import recipes, train as train_lib
+    base, _, data = entry.partition("@")
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    if data:
+        overrides["data"] = data
+    walls, policy = [], None
+    for steps in (k, 2 * k):
+        recipe = recipes.load(base).override({**overrides, "steps": steps})
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            _, info, _ = train_lib.run(recipe, pathlib.Path(tmp) / "run", precision=args.precision,
+                                       seed=0, log=lambda *a: None, verbose=0,
+                                       restart=True, tensorboard=False)
+            walls.append(time.perf_counter() - started)
+            policy = info.policy
+    per_step = (walls[1] - walls[0]) / k
+    facts = cpu_facts()
+    result = {"entry": entry, "tag": args.tag, "k": k, "per_step_s": round(per_step, 4),
+              "fixed_s": round(max(0.0, walls[0] - k * per_step), 1), "precision": policy,
+              "commit": git_commit(), **facts,
+              "load_after": round(os.getloadavg()[0], 2),
+              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    slug = "".join(ch if ch.isalnum() else "-" for ch in facts["cpu_kind"].lower()).strip("-")
+    path = args.out / "time" / f"{run_name(entry, 0, args.tag)[:-3]}-{slug}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
+    log(f"{entry}: {1000 * per_step:.1f} ms/step, {result['fixed_s']} s fixed, "
+        f"{policy}, {facts['cpu_kind']}; wrote {path}")
+    return result
+
+
+def projected(rs, timings):
+    """'M min on KIND (PRECISION)' for each timing of these runs' entry and tag."""
+    r = rs[0]
+    found = [t for t in timings if t["entry"] == r["entry"] and t.get("tag", "") == r.get("tag", "")
+             and not (t["cpu_kind"] == r["cpu_kind"] and t["precision"] == r["precision"])]
+    return "; ".join(f"{(t['fixed_s'] + r['steps'] * t['per_step_s']) / 60:.1f} on "
+                     f"{t['cpu_kind']}, {t['precision']}" for t in found) or "-"
+
+
 # ------------------------------------------------------------------ table
 def _mean_std(values):
     import statistics
@@ -246,14 +294,15 @@ def _mean_std(values):
     return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
 
 
-def table(results):
-    """Markdown: one row per entry and tag (seeds pooled: mean ± std)."""
+def table(results, timings=()):
+    """Markdown: one row per entry and tag (seeds pooled: mean ± std); `timings`
+    (from --time-only elsewhere) add the projected training time there."""
     groups = {}
     for r in results:
         groups.setdefault((r["entry"], r.get("tag") or ""), []).append(r)
     head = ("| entry | data | variant | seeds | steps | FID (N) | real-vs-real FID | KID x1000 "
             "| raw-G FID | classes covered | class shares (min-max) | requested class "
-            "| train min | precision, CPU | target |")
+            "| train min | precision, CPU | projected train min elsewhere | target |")
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     features = sorted({r.get("features", "inception") for r in results})
     for (entry, tag), rs in sorted(groups.items()):
@@ -275,6 +324,7 @@ def table(results):
             f"| {(f'{min(cond):.1%}' + (' (worst seed)' if len(cond) > 1 else '')) if cond else '-'} "
             f"| {_mean_std([r['train_wall_s'] / 60 for r in rs])} "
             f"| {rs[0]['precision']}, {rs[0]['cpu_kind']} "
+            f"| {projected(rs, timings)} "
             f"| {'' if target is None else ('met' if ok else 'not met')}"
             f"{'' if target is None else f' (FID <= {target:g}' + (f'; {other})' if other else ')')} |")
     if features != ["inception"]:
@@ -296,11 +346,16 @@ def write_table(out, readme=None):
     """Merge every run's JSON under `out` into `out/table.md` (and, with
     `readme`, a README path, into its Results block); returns the table."""
     results = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
-    text = table(results) if results else "(no results yet)"
+    timings = [json.loads(p.read_text()) for p in sorted(out.glob("time/*.json"))]
+    text = table(results, timings) if results else "(no results yet)"
     notes = (f"\n\nFID and KID: Inception pool3 features (the FID network), N generated images "
              f"from the export against N real images of the train split; real-vs-real: two "
              f"disjoint real sets of the same N. Class shares and requested-class accuracy: the "
-             f"domain classifier. Made by `python benchmarks/quality.py` "
+             f"domain classifier. Projected train min elsewhere: the recipe's steps at the "
+             f"seconds per step (plus fixed seconds) that `--time-only` measured in two short "
+             f"runs on that CPU; \"oneDNN capped at AVX2\" is an AVX512 machine run with "
+             f"ONEDNN_MAX_CPU_ISA=AVX2, standing in for an AVX2 one. "
+             f"Made by `python benchmarks/quality.py` "
              f"({len(results)} run(s); each run's JSON is in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}).")
     (out / "table.md").write_text(text + notes + "\n")
     print(text + notes)
@@ -332,6 +387,11 @@ def main(argv=None):
                         "quality", help="results folder [%(default)s]")
     parser.add_argument("--force", action="store_true", help="redo runs that have a JSON")
     parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
+    parser.add_argument("--time-only", action="store_true",
+                        help="only time each entry's recipe here (two short runs) for the "
+                             "projected-time column, e.g. under ONEDNN_MAX_CPU_ISA=AVX2")
+    parser.add_argument("--time-steps", type=int, default=300,
+                        help="steps of the shorter timing run (the other has twice) [%(default)s]")
     parser.add_argument("--readme", action="store_const", const=ROOT / "README.md",
                         help="also paste the table into README.md's Results section")
     parser.add_argument("--features", choices=("inception", "classifier"), default="inception",
@@ -342,7 +402,12 @@ def main(argv=None):
         parser.error("--set changes the recipe: name the variant with --tag")
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
-    if not args.table_only:
+    if args.time_only:
+        entries = [e.strip() for e in args.entries.split(",") if e.strip()]
+        for i, entry in enumerate(entries):
+            log(f"[{i + 1}/{len(entries)}] timing {entry}")
+            time_recipe(entry, args, k=args.time_steps)
+    elif not args.table_only:
         from keras_gans import evaluation
         extractor = evaluation.inception_extractor() if args.features == "inception" else None
         reals = Reals(extractor, args.n, args.out / "cache")

@@ -47,6 +47,23 @@ def test_table_pools_seeds_and_checks_every_target(tmp_path):
         "vanilla", "recipe"]
 
 
+def test_timings_from_another_cpu_project_the_recipe_time(tmp_path):
+    (tmp_path / "r.json").write_text(json.dumps(result(steps=1200, cpu_kind="AVX512-BF16",
+                                                       precision="mixed_bfloat16")))
+    (tmp_path / "time").mkdir()
+    for i, (kind, per_step) in enumerate([("AVX2", 0.1), ("AVX512-BF16", 0.05)]):
+        (tmp_path / "time" / f"t{i}.json").write_text(json.dumps(
+            {"entry": "dcgan", "tag": "", "per_step_s": per_step, "fixed_s": 30.0,
+             "cpu_kind": kind, "precision": "float32"}))
+    # another tag's timing is not this row's
+    (tmp_path / "time" / "t9.json").write_text(json.dumps(
+        {"entry": "dcgan", "tag": "wide", "per_step_s": 9.0, "fixed_s": 0.0,
+         "cpu_kind": "AVX2", "precision": "float32"}))
+    row = [l for l in quality.write_table(tmp_path).splitlines() if l.startswith("| dcgan")][0]
+    # (30 s + 1200 steps x 0.1 s) / 60 = 2.5 min; the same CPU in another precision counts
+    assert "| 2.5 on AVX2, float32; 1.5 on AVX512-BF16, float32 |" in row
+
+
 def test_readme_block_is_replaced_by_the_table(tmp_path):
     (tmp_path / "r.json").write_text(json.dumps(result()))
     readme = tmp_path / "README.md"
@@ -79,3 +96,10 @@ def test_a_tiny_run_trains_exports_and_scores(tmp_path):
     # Its JSON is there: a second call keeps it instead of training again.
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "kept" in again.stdout
+    # --time-only: two short runs give seconds per step for the projected-time column
+    timed = subprocess.run(cmd + ["--time-only", "--time-steps", "3"], env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert timed.returncode == 0, timed.stdout[-2000:] + timed.stderr[-2000:]
+    (timing,) = (tmp_path / "q" / "time").glob("dcgan-tiny-*.json")
+    t = json.loads(timing.read_text())
+    assert t["k"] == 3 and t["per_step_s"] > 0 and t["fixed_s"] >= 0 and t["precision"] == "float32"
