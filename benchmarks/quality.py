@@ -280,8 +280,7 @@ def time_recipe(entry, args, k=300):
 def projected(rs, timings):
     """'M min on KIND (PRECISION)' for each timing of these runs' entry and tag."""
     r = rs[0]
-    found = [t for t in timings if t["entry"] == r["entry"] and t.get("tag", "") == r.get("tag", "")
-             and not (t["cpu_kind"] == r["cpu_kind"] and t["precision"] == r["precision"])]
+    found = [t for t in timings if t["entry"] == r["entry"] and t.get("tag", "") == r.get("tag", "")]
     return "; ".join(f"{(t['fixed_s'] + r['steps'] * t['per_step_s']) / 60:.1f} on "
                      f"{t['cpu_kind']}, {t['precision']}" for t in found) or "-"
 
@@ -302,7 +301,7 @@ def table(results, timings=()):
         groups.setdefault((r["entry"], r.get("tag") or ""), []).append(r)
     head = ("| entry | data | variant | seeds | steps | FID (N) | real-vs-real FID | KID x1000 "
             "| raw-G FID | classes covered | class shares (min-max) | requested class "
-            "| train min | precision, CPU | projected train min elsewhere | target |")
+            "| train min | precision, CPU | projected train min (--time-only) | target |")
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     features = sorted({r.get("features", "inception") for r in results})
     for (entry, tag), rs in sorted(groups.items()):
@@ -322,7 +321,7 @@ def table(results, timings=()):
             f"| {min(r['classes_covered'] for r in rs)} "
             f"| {min(r['min_share'] for r in rs):.1%}-{max(r['max_share'] for r in rs):.1%} "
             f"| {(f'{min(cond):.1%}' + (' (worst seed)' if len(cond) > 1 else '')) if cond else '-'} "
-            f"| {_mean_std([r['train_wall_s'] / 60 for r in rs])} "
+            f"| {_mean_std([r['train_wall_s'] / 60 for r in rs])}{_load(rs)} "
             f"| {rs[0]['precision']}, {rs[0]['cpu_kind']} "
             f"| {projected(rs, timings)} "
             f"| {'' if target is None else ('met' if ok else 'not met')}"
@@ -330,6 +329,13 @@ def table(results, timings=()):
     if features != ["inception"]:
         lines.append(f"\n(FID and KID on {', '.join(features)} features, not Inception's.)")
     return "\n".join(lines)
+
+
+def _load(rs):
+    """' (load L)' where the machine was busier than its cores during training."""
+    loads = [max(r.get("load_before") or 0, r.get("load_after") or 0) for r in rs]
+    worst = max(loads)
+    return f" (load {worst:.1f})" if worst > (rs[0].get("cores") or 2) + 0.5 else ""
 
 
 def _other_ok(entry, rs):
@@ -351,7 +357,8 @@ def write_table(out, readme=None):
     notes = (f"\n\nFID and KID: Inception pool3 features (the FID network), N generated images "
              f"from the export against N real images of the train split; real-vs-real: two "
              f"disjoint real sets of the same N. Class shares and requested-class accuracy: the "
-             f"domain classifier. Projected train min elsewhere: the recipe's steps at the "
+             f"domain classifier. Train min: the run's wall time, with the load average where "
+             f"other work shared the machine. Projected train min: the recipe's steps at the "
              f"seconds per step (plus fixed seconds) that `--time-only` measured in two short "
              f"runs on that CPU; \"oneDNN capped at AVX2\" is an AVX512 machine run with "
              f"ONEDNN_MAX_CPU_ISA=AVX2, standing in for an AVX2 one. "

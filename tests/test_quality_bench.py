@@ -60,8 +60,18 @@ def test_timings_from_another_cpu_project_the_recipe_time(tmp_path):
         {"entry": "dcgan", "tag": "wide", "per_step_s": 9.0, "fixed_s": 0.0,
          "cpu_kind": "AVX2", "precision": "float32"}))
     row = [l for l in quality.write_table(tmp_path).splitlines() if l.startswith("| dcgan")][0]
-    # (30 s + 1200 steps x 0.1 s) / 60 = 2.5 min; the same CPU in another precision counts
+    # (30 s + 1200 steps x 0.1 s) / 60 = 2.5 min; a clean timing of the run's own CPU too
     assert "| 2.5 on AVX2, float32; 1.5 on AVX512-BF16, float32 |" in row
+    assert "| 10.0 |" in row  # train_wall_s 600, no load recorded
+
+
+def test_a_loaded_machine_is_named_beside_the_wall_time(tmp_path):
+    (tmp_path / "r.json").write_text(json.dumps(result(load_before=1.8, load_after=3.9, cores=2)))
+    (tmp_path / "q.json").write_text(json.dumps(result("cgan", load_before=1.0, load_after=2.2,
+                                                       cores=2)))
+    text = quality.write_table(tmp_path)
+    assert "| 10.0 (load 3.9) |" in [l for l in text.splitlines() if l.startswith("| dcgan")][0]
+    assert "| 10.0 |" in [l for l in text.splitlines() if l.startswith("| cgan")][0]
 
 
 def test_readme_block_is_replaced_by_the_table(tmp_path):
