@@ -101,6 +101,8 @@ def main(argv=None):
     p.add_argument("--every", type=int, default=20, help="epochs between fd scores [20]")
     p.add_argument("--images", type=int, default=4000, help="training images [4000: mnist5k]")
     p.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results" / "sweep")
+    p.add_argument("--readme", action="store_const", const=ROOT / "README.md",
+                   help="also paste the table into README.md's block for OUT's folder name")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     variants = dict(parse_variant(v) for v in args.variant) if args.variant else {
@@ -113,6 +115,15 @@ def main(argv=None):
         f"`python benchmarks/sweep.py`.")
     (args.out / "table.md").write_text(text + "\n")
     print(text)
+    if args.readme:
+        begin = f"<!-- sweep-table {args.out.name}: benchmarks/sweep.py --readme writes this block -->"
+        end = f"<!-- /sweep-table {args.out.name} -->"
+        body = args.readme.read_text()
+        if begin not in body or end not in body:
+            raise SystemExit(f"{args.readme} has no {begin} ... {end} block")
+        a, b = body.index(begin) + len(begin), body.index(end)
+        args.readme.write_text(body[:a] + "\n" + text + "\n" + body[b:])
+        print(f"Updated the sweep table in {args.readme}")
 
 
 if __name__ == "__main__":

@@ -50,3 +50,17 @@ def test_an_unfinished_run_is_trained_with_the_budget_and_fd(tmp_path, monkeypat
     assert {"steps=6", "steps_per_epoch=2", "eval_metric=fd", "eval_every=3",
             "g_lr=0.001"} <= set(sets)
     assert json.loads((tmp_path / "new.json").read_text())["fd"] == [[3, 55.0]]
+
+
+def test_readme_block_takes_the_table(tmp_path, monkeypatch):
+    write_logs(tmp_path / "runs" / "a", {1: 50.0}, 1)
+    readme = tmp_path / "README.md"
+    name = tmp_path.name
+    readme.write_text(f"x\n<!-- sweep-table {name}: benchmarks/sweep.py --readme writes this "
+                      f"block -->\nold\n<!-- /sweep-table {name} -->\ny\n")
+    monkeypatch.setattr(sweep, "ROOT", tmp_path)
+    monkeypatch.setattr(sweep, "train", lambda cmd: None)
+    args = ["--epochs", "1", "--every", "1", "--out", str(tmp_path), "--variant", "a:g_lr=1"]
+    sweep.main(args + ["--readme"])  # --readme: ROOT/README.md, read when main() runs
+    body = readme.read_text()
+    assert "old" not in body and "| a | g_lr=1 |" in body and body.endswith("-->\ny\n")
