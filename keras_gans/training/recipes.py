@@ -12,13 +12,13 @@ in code. A key that is neither fails loudly, listing the valid ones.
     [hparams]                      # constructor arguments of the class
     latent_dim = 100
 
-    [train]                        # TRAIN_DEFAULTS below
-    batch_size = 128
+    [train]                        # TRAIN_DEFAULTS below, and a learning rate
+    batch_size = 128               # `<name>_lr` per optimizer the model declares
+    d_lr = 0.0002                  # (d_lr and g_lr for the GANs)
 """
 
 import copy
 import dataclasses
-import inspect
 import math
 import pathlib
 import tomllib
@@ -31,8 +31,6 @@ TRAIN_DEFAULTS = {
     "epochs": (5, "passes over the data"),
     "steps": (None, "total training steps (overrides epochs)"),
     "steps_per_epoch": (None, "steps between epoch ends (default: one pass over the data)"),
-    "d_lr": (2e-4, "discriminator learning rate (Adam)"),
-    "g_lr": (2e-4, "generator learning rate (Adam)"),
     "beta_1": (0.5, "Adam beta_1"),
     "beta_2": (0.999, "Adam beta_2"),
     "image_size": (None, "resize the data to this size (default: as stored)"),
@@ -45,6 +43,9 @@ TRAIN_DEFAULTS = {
     "eval_every": (1, "epochs between evaluations of eval_metric"),
     "eval_samples": (1000, "generated (and real) images per evaluation"),
 }
+# Every optimizer a model declares (`optimizer_names`) gets a learning rate.
+LEARNING_RATE = (2e-4, "learning rate of the {} optimizer (Adam)")
+OPTIMIZER_ROLES = {"d": "discriminator", "g": "generator"}
 TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
 # Constructor arguments filled from the data, never from a recipe.
 FROM_DATA = ("image_shape", "num_classes")
@@ -55,18 +56,30 @@ class RecipeError(ValueError):
     """A recipe or override is wrong; the message lists what is valid."""
 
 
-def zoo_dir():
-    """Folder of the installed zoo recipes."""
+def zoo_dir() -> pathlib.Path:
+    """Folder of the zoo recipes: `zoo/` beside the package in a source
+    checkout (the folder with setup.py), else the installed `keras_gans.zoo`."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    if (root / "setup.py").is_file() and (root / "zoo").is_dir():
+        return root / "zoo"
     try:
         from importlib import resources
         return pathlib.Path(str(resources.files("keras_gans.zoo")))
     except (ModuleNotFoundError, TypeError):
-        return pathlib.Path(__file__).resolve().parent.parent / "zoo"
+        return root / "zoo"
 
 
 def entries():
     """Names of the zoo's entries."""
     return sorted(p.stem for p in zoo_dir().glob("*.toml"))
+
+
+def train_options(model: str) -> dict:
+    """{training option: (default, help)} for model class `model`: every
+    entry's `TRAIN_DEFAULTS` and a `<name>_lr` per optimizer it declares."""
+    rates = {f"{n}_lr": (LEARNING_RATE[0], LEARNING_RATE[1].format(OPTIMIZER_ROLES.get(n, n)))
+             for n in models.optimizer_names(model)}
+    return {**TRAIN_DEFAULTS, **rates}
 
 
 def model_options(cls_or_name):
@@ -107,19 +120,20 @@ class Recipe:
         """A copy with `{name: value}` applied; values may be strings from the CLI."""
         new = copy.deepcopy(self)
         defaults_model = model_options(self.model)
+        train = train_options(self.model)
         for name, value in overrides.items():
             key = name.replace("-", "_")
             if key == "data":
                 new.data = str(value)
             elif key in defaults_model:
                 new.model_kwargs[key] = parse_value(key, value, defaults_model[key])
-            elif key in TRAIN_DEFAULTS:
+            elif key in train:
                 new.train[key] = check_train_option(
-                    key, parse_value(key, value, TRAIN_DEFAULTS[key][0]))
+                    key, parse_value(key, value, train[key][0]), train[key][1])
             else:
                 raise RecipeError(
                     f"Unknown option {name!r} for {self.entry} ({self.model}): valid options are "
-                    f"{', '.join(sorted(set(defaults_model) | set(TRAIN_DEFAULTS) | {'data'}))}.")
+                    f"{', '.join(sorted(set(defaults_model) | set(train) | {'data'}))}.")
         return new
 
 
@@ -144,8 +158,6 @@ TRAIN_CHECKS = {
     "steps_per_epoch": _whole(1, none_ok=True), "samples": _whole(1),
     "keep_checkpoints": _whole(1), "checkpoint_every": _whole(0), "log_every": _whole(1),
     "eval_every": _whole(1), "eval_samples": _whole(2),
-    "d_lr": _number(lambda v: v > 0, "a number > 0"),
-    "g_lr": _number(lambda v: v > 0, "a number > 0"),
     "beta_1": _number(lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "beta_2": _number(lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "channels": (lambda v: v in (None, 1, 3) and not isinstance(v, bool), "1 or 3 (or none)"),
@@ -153,15 +165,20 @@ TRAIN_CHECKS = {
 }
 
 
-def check_train_option(key, value):
+LEARNING_RATE_CHECK = _number(lambda v: v > 0, "a number > 0")
+
+
+def check_train_option(key, value, what=None):
     """`value` for training option `key`, checked (`image_size` also accepts
-    "H,W" or "HxW"); a `RecipeError` says what the option takes."""
+    "H,W" or "HxW"; `<name>_lr` a number > 0); a `RecipeError` says what the
+    option takes (`what` it is for)."""
     if key == "image_size":
         return _image_size(value)
-    test, text = TRAIN_CHECKS.get(key, (lambda v: True, ""))
+    default = LEARNING_RATE_CHECK if key.endswith("_lr") else (lambda v: True, "")
+    test, text = TRAIN_CHECKS.get(key, default)
     if not test(value):
-        raise RecipeError(f"Option {key}: {value!r} is not valid; it takes {text} "
-                          f"({TRAIN_DEFAULTS[key][1]}).")
+        what = what or TRAIN_DEFAULTS.get(key, ("", key))[1]
+        raise RecipeError(f"Option {key}: {value!r} is not valid; it takes {text} ({what}).")
     return value
 
 
@@ -259,17 +276,17 @@ def from_mapping(raw, entry="custom", where="recipe"):
                     url=raw.get("url", ""), data=raw.get("data", "mnist5k"),
                     description=raw.get("description", ""),
                     model_kwargs=model_options(cls_name),
-                    train={k: v[0] for k, v in TRAIN_DEFAULTS.items()})
+                    train={k: v[0] for k, v in train_options(cls_name).items()})
     recipe.train.update(models.train_defaults(cls_name))
     hparams, train = raw.get("hparams", {}), raw.get("train", {})
     bad = sorted(set(hparams) - set(recipe.model_kwargs))
     if bad:
         raise RecipeError(f"{where}: unknown [hparams] key(s) {', '.join(bad)} for {cls_name}; "
                           f"valid: {', '.join(sorted(recipe.model_kwargs))}.")
-    bad = sorted(set(train) - set(TRAIN_DEFAULTS))
+    bad = sorted(set(train) - set(recipe.train))
     if bad:
         raise RecipeError(f"{where}: unknown [train] key(s) {', '.join(bad)}; "
-                          f"valid: {', '.join(sorted(TRAIN_DEFAULTS))}.")
+                          f"valid: {', '.join(sorted(recipe.train))}.")
     try:
         return recipe.override({**hparams, **train})
     except RecipeError as e:

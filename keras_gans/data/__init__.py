@@ -30,8 +30,10 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.data import decode
+
 EMBEDDED = ("mnist5k", "mnist_5k", "embedded")
-EMBEDDED_FILE = pathlib.Path(__file__).parent / "datasets" / "mnist_5k.npz"
+EMBEDDED_FILE = pathlib.Path(__file__).resolve().parent.parent / "datasets" / "mnist_5k.npz"
 DEBIAN_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 NPZ_IMAGE_KEYS = ("x", "images", "x_train", "image")
@@ -299,29 +301,7 @@ def _name_some(paths, count=3):
 
 
 # --------------------------------------------------------------- pipeline
-def _to_float(images, image_size, channels):
-    """uint8 (or float 0..255) NHWC -> float32 in [-1, 1] at the wanted size."""
-    x = tf.cast(images, tf.float32)
-    if channels is not None:
-        have = x.shape[-1]
-        if have == 4:
-            x = x[..., :3]
-            have = 3
-        if have == 1 and channels == 3:
-            x = tf.repeat(x, 3, axis=-1)
-        elif have == 3 and channels == 1:
-            x = tf.image.rgb_to_grayscale(x)
-    if image_size is not None and tuple(x.shape[1:3]) != tuple(image_size):
-        x = tf.image.resize(x, image_size, antialias=True)
-    return tf.clip_by_value(x / 127.5 - 1.0, -1.0, 1.0)
-
-
-def _size(image_size):
-    if image_size is None:
-        return None
-    if isinstance(image_size, int):
-        return (image_size, image_size)
-    return tuple(int(s) for s in image_size)
+_size = decode._size
 
 
 def _finish(ds, n, batch_size, shuffle, seed, source):
@@ -347,10 +327,11 @@ def from_arrays(x, y=None, batch_size=64, image_size=None, channels=None, shuffl
     ds = _finish(ds, n, batch_size, shuffle, seed, source)
     ds = ds.batch(batch_size, drop_remainder=True)
     if y is not None:
-        ds = ds.map(lambda a, b: (_to_float(a, size, out_channels), b),
+        ds = ds.map(lambda a, b: (decode.to_unit(a, size, out_channels), b),
                     num_parallel_calls=tf.data.AUTOTUNE)
     else:
-        ds = ds.map(lambda a: _to_float(a, size, out_channels), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(lambda a: decode.to_unit(a, size, out_channels),
+                    num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.prefetch(tf.data.AUTOTUNE)
     num_classes = None
     if y is not None:
@@ -381,28 +362,21 @@ def _from_files(files, labels, class_names, batch_size, image_size, channels, sh
     size = _size(image_size) or tuple(first.shape[:2])
     out_channels = channels or (3 if first.shape[-1] in (3, 4) else 1)
 
-    def decode(path):
+    def read(path):
         img = tf.io.decode_image(tf.io.read_file(path), channels=out_channels,
                                  expand_animations=False)
-        img = tf.image.resize(tf.cast(img, tf.float32), size, antialias=True)
-        img.set_shape((*size, out_channels))
-        return img
+        return tf.ensure_shape(decode.to_unit(img, size), (*size, out_channels))
 
     n = len(files)
     ds = tf.data.Dataset.from_tensor_slices((files, labels) if labels else files)
     ds = _finish(ds, n, batch_size, shuffle, seed, source)
     if labels:
-        ds = ds.map(lambda p, l: (decode(p), l), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(lambda p, l: (read(p), l), num_parallel_calls=tf.data.AUTOTUNE)
     else:
-        ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE)
     if not decoded:  # files only checked by their first bytes: drop any that fail
         ds = ds.ignore_errors()
-    ds = ds.batch(batch_size, drop_remainder=True)
-    if labels:
-        ds = ds.map(lambda a, b: (_to_float(a, None, None), b))
-    else:
-        ds = ds.map(lambda a: _to_float(a, None, None))
-    ds = ds.prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     return ImageData(ds, (*size, out_channels), len(class_names) if class_names else None, n,
                      batch_size, source, class_names)
 
@@ -472,17 +446,8 @@ def _tfds(name, split, batch_size, image_size, channels, shuffle, seed, data_dir
     n = info.splits[split].num_examples if split in info.splits else None
 
     def prep(ex):
-        img = tf.cast(ex[image_key], tf.float32)
-        if img.shape[-1] != out_channels:
-            img = img[..., :3] if img.shape[-1] == 4 else img
-            if img.shape[-1] == 1 and out_channels == 3:
-                img = tf.repeat(img, 3, axis=-1)
-            elif img.shape[-1] == 3 and out_channels == 1:
-                img = tf.image.rgb_to_grayscale(img)
-        if tuple(img.shape[:2]) != size:
-            img = tf.image.resize(img, size, antialias=True)
-        img = tf.ensure_shape(img, (*size, out_channels))
-        img = img / 127.5 - 1.0
+        img = tf.ensure_shape(decode.to_unit(ex[image_key], size, out_channels),
+                              (*size, out_channels))
         if num_classes is not None:
             return img, tf.cast(ex["label"], tf.int64)
         return img

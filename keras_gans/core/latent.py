@@ -1,9 +1,14 @@
-"""Walking the latent space: interpolation strips and vector arithmetic.
+"""The latent convention, written once, and walks through the latent space.
 
-Latents are picked the way `keras-gans sample --seed S` draws them: the
-images of a sample grid are numbered from 0, row by row, so `latents_for(S,
-[3, 7], latent_dim)` gives the latents of images 3 and 7 of that grid.
+`draw(n, latent_dim, seed)` is how every part of keras-gans turns a seed into
+latents: `GAN.generate`, the export's `keras_gans.export.generate` (so
+`keras-gans sample --seed S`) and the latent tools. The images of a sample grid
+are numbered from 0, row by row, so `latents_for(S, [3, 7], latent_dim)` gives
+the latents of images 3 and 7 of that grid; `interpolate` and `arithmetic` walk
+between such latents.
 """
+
+from __future__ import annotations
 
 import numpy as np
 
@@ -12,7 +17,14 @@ import numpy as np
 MAX_INDEX = 100_000
 
 
-def latents_for(seed, indices, latent_dim):
+def draw(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
+    """`n` standard-normal latents (float32, (n, latent_dim)) from `seed`: the
+    same seed gives the same latents everywhere (None: fresh ones)."""
+    return np.random.default_rng(seed).standard_normal((int(n), int(latent_dim))).astype(
+        "float32")
+
+
+def latents_for(seed: int | None, indices, latent_dim: int) -> np.ndarray:
     """The latents of grid images `indices` of `keras-gans sample --seed seed`."""
     indices = [int(i) for i in indices]
     if not indices or min(indices) < 0:
@@ -20,11 +32,10 @@ def latents_for(seed, indices, latent_dim):
     if max(indices) >= MAX_INDEX:
         raise ValueError(f"Image number {max(indices)} is out of reach: sample grids are "
                          f"numbered from 0 to {MAX_INDEX - 1}; pick a number in that range.")
-    z = np.random.default_rng(seed).standard_normal((max(indices) + 1, int(latent_dim)))
-    return z[indices].astype("float32")
+    return draw(max(indices) + 1, latent_dim, seed)[indices]
 
 
-def interpolate(z_a, z_b, steps=8, method="slerp"):
+def interpolate(z_a, z_b, steps: int = 8, method: str = "slerp") -> np.ndarray:
     """`steps` latents from z_a to z_b (both included).
 
     "slerp" follows the great circle (latents of a Gaussian prior live near a
@@ -49,7 +60,7 @@ def interpolate(z_a, z_b, steps=8, method="slerp"):
     return out.astype("float32")
 
 
-def arithmetic(terms):
+def arithmetic(terms) -> np.ndarray:
     """sum(sign * mean(latents)) over `terms`, a list of (sign, latents array).
 
     Radford et al. 2016 averaged three exemplars per concept before adding and

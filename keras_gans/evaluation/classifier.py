@@ -22,7 +22,8 @@ import re
 
 import numpy as np
 
-from keras_gans import files, metrics
+from keras_gans import files
+from keras_gans.evaluation import metrics
 
 MODEL_FILE = "classifier.keras"
 INFO_FILE = "classifier.json"
@@ -53,7 +54,7 @@ def build(image_shape, num_classes, filters=32, feature_dim=128, seed=0):
     """[Conv(f)-Conv(f)-pool]-[Conv(2f)-Conv(2f)-pool]-Dense(feature_dim) -> logits,
     in float32 whatever the global dtype policy (a metric network)."""
     import keras
-    from keras_gans import precision
+    from keras_gans.training import precision
     init = keras.initializers.GlorotUniform(seed)
     L = keras.layers
     with precision.float32_scope():
@@ -75,7 +76,7 @@ def augmenter(shift=0.1, rotation_degrees=10, seed=0):
     """Light augmentation for training only: random shifts (a tenth of the
     image) and small rotations, borders filled from the nearest pixel."""
     import keras
-    from keras_gans import precision
+    from keras_gans.training import precision
     with precision.float32_scope():
         return keras.Sequential([
             keras.layers.RandomTranslation(shift, shift, fill_mode="nearest", seed=seed),
@@ -99,7 +100,8 @@ def train(data="mnist5k", out=None, epochs=30, batch_size=64, holdout=0.2, limit
     `batch_size` per epoch get smaller batches (at least 8 images)."""
     import keras
     import tensorflow as tf
-    from keras_gans import data as data_lib, unpaired
+    from keras_gans import data as data_lib
+    from keras_gans.data import unpaired
     labels = None
     test = None
     if unpaired.is_unpaired(data):  # two domains: the classes are A and B
@@ -214,7 +216,7 @@ class ClassifierFeatures(metrics.FeatureExtractor):
         self.path = path
         self.info = json.loads((path / INFO_FILE).read_text())
         self.name = f"classifier:{self.info['data']}"
-        from keras_gans import precision
+        from keras_gans.training import precision
         with precision.float32_scope():  # a metric network: float32 whatever the policy
             model = keras.models.load_model(path / MODEL_FILE)
             self.model = keras.Model(model.inputs, [model.get_layer(FEATURE_LAYER).output,
@@ -224,16 +226,10 @@ class ClassifierFeatures(metrics.FeatureExtractor):
 
     def _convert(self, images):
         import tensorflow as tf
+        from keras_gans.data import decode
         x = tf.convert_to_tensor(np.asarray(images, dtype="float32"))
-        want_c = self.image_shape[-1]
-        if x.shape[-1] != want_c:
-            if want_c == 1:
-                x = tf.reduce_mean(x[..., :3], axis=-1, keepdims=True)
-            else:
-                x = tf.repeat(x[..., :1], want_c, axis=-1)
-        if tuple(x.shape[1:3]) != self.image_shape[:2]:
-            x = tf.image.resize(x, self.image_shape[:2], antialias=True)
-        return x
+        x = decode.fix_channels(x, self.image_shape[-1])
+        return decode.resize(x, self.image_shape[:2])
 
     def __call__(self, images):
         feats, probs = [], []

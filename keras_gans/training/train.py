@@ -15,7 +15,6 @@ included; Ctrl-C saves a checkpoint before stopping.
 """
 
 import dataclasses
-import inspect
 import json
 import math
 import pathlib
@@ -25,12 +24,15 @@ import sys
 import keras
 import tensorflow as tf
 
-from keras_gans import callbacks as cb
-from keras_gans import checkpoints as ckpt_lib
 from keras_gans import data as data_lib
-from keras_gans import distribute
 from keras_gans import export as export_lib
-from keras_gans import files, precision as precision_lib, recipes
+from keras_gans import files
+from keras_gans.core import CONDITIONAL
+from keras_gans.core.model import optimizer_attribute
+from keras_gans.training import callbacks as cb
+from keras_gans.training import checkpoints as ckpt_lib
+from keras_gans.training import distribute, recipes
+from keras_gans.training import precision as precision_lib
 
 SAMPLE_SEED = 1234  # the fixed latents of the per-epoch grids
 
@@ -80,9 +82,15 @@ class RunInfo:
 
 
 # Options that may change between a run and its resumption: how long to train,
-# and the optimizers' settings (e.g. a lower learning rate after a divergence).
+# and the optimizers' settings (e.g. a lower learning rate after a divergence;
+# every optimizer's `<name>_lr` too).
 RESUMABLE = ("epochs", "steps", "keep_checkpoints", "checkpoint_every", "log_every", "samples",
-             "d_lr", "g_lr", "beta_1", "beta_2", "eval_metric", "eval_every", "eval_samples")
+             "beta_1", "beta_2", "eval_metric", "eval_every", "eval_samples")
+
+
+def resumable(option: str) -> bool:
+    """Whether `option` may change when a run is resumed."""
+    return option in RESUMABLE or option.endswith("_lr")
 
 
 def check_resumable(old, recipe, image_shape):
@@ -90,7 +98,7 @@ def check_resumable(old, recipe, image_shape):
     before = json.loads(json.dumps(old.recipe.options()))
     now = json.loads(json.dumps(recipe.options()))  # tuples -> lists, as stored
     changed = sorted(k for k in set(before) | set(now)
-                     if k not in RESUMABLE and before.get(k) != now.get(k))
+                     if not resumable(k) and before.get(k) != now.get(k))
     if old.recipe.model != recipe.model:
         changed.insert(0, "model")
     if not changed and tuple(old.image_shape) != tuple(image_shape):
@@ -102,17 +110,13 @@ def check_resumable(old, recipe, image_shape):
             f"resume it with the same options, or start a new run with another --out.")
 
 
-def is_conditional(model_class):
-    """Whether the model takes class labels: its constructor has `num_classes`."""
-    return "num_classes" in inspect.signature(model_class.__init__).parameters
-
-
 def build_model(recipe, image_shape, num_classes=None, seed=None):
-    """The recipe's model for data of `image_shape` (and `num_classes`)."""
+    """The recipe's model for data of `image_shape` (and `num_classes`, which
+    models of the conditional kind are built for)."""
     cls = recipe.model_class
     kwargs = dict(recipe.model_kwargs)
     kwargs["image_shape"] = tuple(image_shape)
-    if is_conditional(cls):
+    if cls.kind == CONDITIONAL:
         if num_classes is None:
             raise data_lib.DataError(f"{cls.__name__} needs labelled data.")
         kwargs["num_classes"] = int(num_classes)
@@ -122,10 +126,13 @@ def build_model(recipe, image_shape, num_classes=None, seed=None):
 
 
 def compile_model(model, recipe, xla=False):
+    """`model` compiled with one Adam per optimizer it declares, at the
+    recipe's `<name>_lr`, `beta_1` and `beta_2`."""
     t = recipe.train
     model.compile(
-        d_optimizer=keras.optimizers.Adam(t["d_lr"], beta_1=t["beta_1"], beta_2=t["beta_2"]),
-        g_optimizer=keras.optimizers.Adam(t["g_lr"], beta_1=t["beta_1"], beta_2=t["beta_2"]),
+        **{optimizer_attribute(n): keras.optimizers.Adam(t[f"{n}_lr"], beta_1=t["beta_1"],
+                                                         beta_2=t["beta_2"])
+           for n in model.optimizer_names},
         jit_compile=bool(xla))
     return model
 
@@ -191,7 +198,7 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
                          channels=t["channels"], seed=seed)
     # The classes the model was built for: none for a model that ignores labels.
     info = RunInfo(out, recipe, data.image_shape,
-                   data.num_classes if is_conditional(cls) else None, policy, seed)
+                   data.num_classes if cls.kind == CONDITIONAL else None, policy, seed)
     if restart and chief:
         # Everything the old run left that a new one would read or extend: its
         # best model by the eval metric (and bests moved aside from earlier
@@ -221,8 +228,8 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     if latest is not None:
         manager.restore(latest)
         # The checkpoint restored the old learning rates; the recipe's win.
-        model.d_optimizer.learning_rate = t["d_lr"]
-        model.g_optimizer.learning_rate = t["g_lr"]
+        for name, optimizer in model.named_optimizers().items():
+            optimizer.learning_rate = t[f"{name}_lr"]
         log(f"Resuming {out} from step {start_step} of {total} ({latest.name}).")
     log(f"Training {recipe.entry} ({cls.__name__}) on {data.source}: images "
         f"{'x'.join(map(str, data.image_shape))}"
@@ -246,7 +253,7 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
         ]
         if t.get("eval_metric"):  # before the EpochLog, so its value is logged
             from keras_gans import evaluation
-            callbacks.insert(-2, evaluation.for_run(model, info, data, log=log, state=state))
+            callbacks.insert(-2, evaluation.for_run(model, info, log=log, state=state))
 
     # The model's own callbacks (e.g. a schedule) run before the loggers see the step.
     callbacks[1:1] = model.training_callbacks(state)

@@ -1,8 +1,9 @@
-"""`keras-gans interpolate` and `keras-gans arithmetic`: latent-space pictures."""
+"""`keras-gans sample`, `interpolate` and `arithmetic`: pictures from a
+generator's export (a latent or conditional model's)."""
 
 import click
 
-from keras_gans.commands import friendly_errors, resolve_export
+from keras_gans.cli import friendly_errors, open_export
 
 
 def _indices(text, name):
@@ -16,12 +17,43 @@ def _indices(text, name):
 
 
 def _generator(source):
-    from keras_gans import export as export_lib
-    loaded, meta = export_lib.load(resolve_export(source))
-    if meta.get("num_classes"):
+    """(z -> images, latent_dim) of an unconditional export."""
+    from keras_gans.core import LATENT
+    path, loaded, meta, kind = open_export(source)
+    if kind != LATENT:
         raise click.UsageError("Latent tools work on unconditional generators only.")
-    latent_dim = meta.get("latent_dim") or int(loaded.latent_dim.numpy())
-    return (lambda z: loaded.generate(z).numpy()), latent_dim
+    return (lambda z: loaded.generate(z).numpy()), meta["latent_dim"]
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("-n", "num", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.png",
+              show_default=True, help="PNG grid to write.")
+@click.option("--seed", type=int, help="Latent seed (same seed, same images).")
+@click.option("--ncols", type=click.IntRange(min=1), help="Images per row.")
+@click.option("--label", type=int, help="Class to draw (conditional models); without it, "
+              "a conditional model's grid has one row per class.")
+@friendly_errors
+def sample(source, num, output, seed, ncols, label):
+    """Write a PNG grid of N samples from a run directory or an export."""
+    from keras_gans import export as export_lib, files
+    from keras_gans.core import CONDITIONAL, LATENT
+    path, loaded, meta, kind = open_export(source)
+    if kind not in (LATENT, CONDITIONAL):
+        raise click.ClickException(
+            f"{path} holds a {meta.get('model', 'model')} that translates images rather than "
+            f"sampling them: use `keras-gans translate {source} INPUT -o OUT_DIR`.")
+    extra = {} if label is None else {"label": label}
+    if label is None and kind == CONDITIONAL:  # one row of N / classes per class
+        from keras_gans.core.conditional import per_class_labels
+        ncols = ncols or max(1, num // meta["num_classes"])
+        extra["label"] = per_class_labels(meta["num_classes"], ncols)
+        num = len(extra["label"])
+    images = export_lib.generate(loaded, num, seed=seed, latent_dim=meta.get("latent_dim"),
+                                 **extra)
+    files.save_png(output, files.grid(images, ncols=ncols))
+    click.echo(f"Wrote {num} samples to {output}")
 
 
 @click.command()
@@ -42,7 +74,8 @@ def interpolate(source, seed, start, end, steps, method, output):
     """Write a PNG strip walking from one sample to another.
 
     The two images are numbers START and END of `keras-gans sample --seed SEED`."""
-    from keras_gans import files, latent
+    from keras_gans import files
+    from keras_gans.core import latent
     generate, latent_dim = _generator(source)
     z_a, z_b = latent.latents_for(seed, [start, end], latent_dim)
     images = generate(latent.interpolate(z_a, z_b, steps, method))
@@ -68,7 +101,8 @@ def arithmetic(source, seed, a, b, c, neighbours, output):
     Writes a row: the three averaged latents' images, then the result (and
     neighbours of it)."""
     import numpy as np
-    from keras_gans import files, latent
+    from keras_gans import files
+    from keras_gans.core import latent
     generate, latent_dim = _generator(source)
     groups = [latent.latents_for(seed, _indices(v, n), latent_dim)
               for v, n in ((a, "--a"), (b, "--b"), (c, "--c"))]

@@ -4,7 +4,7 @@ import pathlib
 
 import click
 
-from keras_gans.commands import friendly_errors, resolve_export
+from keras_gans.cli import friendly_errors, open_export
 
 
 def input_files(path):
@@ -27,6 +27,7 @@ def translate_files(loaded, direction, items, image_shape, out_dir, batch_size=8
     import numpy as np
     import tensorflow as tf
     from keras_gans import files
+    from keras_gans.data import decode
 
     fn = getattr(loaded, direction)
     height, width, channels = image_shape
@@ -42,14 +43,12 @@ def translate_files(loaded, direction, items, image_shape, out_dir, batch_size=8
                 raise ValueError(f"Cannot read {path} as an image: pass PNG, JPEG, BMP or GIF "
                                  f"files.") from None
             sizes.append(tuple(int(s) for s in raw.shape[:2]))
-            img = tf.image.resize(tf.cast(raw, tf.float32), (height, width), method="bicubic",
-                                  antialias=True)
-            images.append(tf.clip_by_value(img / 127.5 - 1.0, -1.0, 1.0))
+            images.append(decode.to_unit(raw, (height, width), method="bicubic"))
         out = fn(tf.stack(images)).numpy()
         for (path, rel), img, size in zip(chunk, out, sizes):
             if original_size and size != (height, width):
                 img = tf.clip_by_value(tf.image.resize(img, size, method="bicubic"),
-                                       -1.0, 1.0).numpy()
+                                       -1.0, 1.0).numpy()  # back to the input's size
             target = pathlib.Path(out_dir) / rel.with_suffix(".png")
             files.save_png(target, files.to_uint8(np.asarray(img)))
             written.append(target)
@@ -70,10 +69,9 @@ def translate_files(loaded, direction, items, image_shape, out_dir, batch_size=8
 def translate(source, input_path, direction, out_dir, batch_size, original_size):
     """Translate INPUT (an image or a folder of images) with SOURCE, a CycleGAN
     run directory or export; PNGs go to the output folder."""
-    from keras_gans import export as export_lib
-    path = resolve_export(source)
-    loaded, meta = export_lib.load(path)
-    if not hasattr(loaded, direction):
+    from keras_gans.core import TRANSLATOR
+    path, loaded, meta, kind = open_export(source)
+    if kind != TRANSLATOR or not hasattr(loaded, direction):
         raise ValueError(f"{path} has no {direction!r} endpoint: translate needs an "
                          f"image-to-image export such as CycleGAN's (this one is "
                          f"{meta.get('model', 'another model')}).")

@@ -1,12 +1,11 @@
-"""The `keras-gans` command line."""
+"""`keras-gans zoo`, `keras-gans train` and `keras-gans export`."""
 
-import os
 import pathlib
 import sys
 
 import click
 
-from keras_gans.commands import VERBOSE_ENV, friendly_errors, import_tensorflow, resolve_export
+from keras_gans.cli import friendly_errors, import_tensorflow
 
 
 def parse_overrides(pairs, extra):
@@ -33,28 +32,18 @@ def parse_overrides(pairs, extra):
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="keras-gans")
-@click.option("-v", "--verbose", is_flag=True,
-              help=f"Show TensorFlow's own start-up and runtime logging (also {VERBOSE_ENV}=1).")
-def main(verbose):
-    """keras-gans: train, sample and export the GAN zoo's models."""
-    if verbose:
-        os.environ[VERBOSE_ENV] = "1"
-
-
-@main.command()
+@click.command()
 @friendly_errors(tensorflow=False)
 def zoo():
     """List the zoo's entries with their paper and default data."""
-    from keras_gans import recipes
+    from keras_gans.training import recipes
     rows = [recipes.load(name) for name in recipes.entries()]
     width = max(len(r.entry) for r in rows)
     for r in rows:
         click.echo(f"{r.entry:<{width}}  {r.model:<14} data={r.data:<12} {r.paper}")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("entry")
 @click.option("--data", help="Dataset name (embedded, tfds) or a folder/.npz path.")
 @click.option("--epochs", type=click.IntRange(min=1), help="Passes over the data.")
@@ -84,7 +73,7 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
     Any recipe option can be overridden: `--latent-dim 64` or `--set latent_dim=64`.
     Running again with the same --out resumes from the latest checkpoint.
     """
-    from keras_gans import recipes
+    from keras_gans.training import recipes
     if out is not None and not str(out).strip():
         raise click.UsageError("--out is empty: give a run directory, or leave it out for "
                                "runs/ENTRY.")
@@ -100,7 +89,7 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
     recipe = recipes.load(entry).override(overrides)
     out = pathlib.Path(out or pathlib.Path("runs") / recipe.entry)
     import_tensorflow()
-    from keras_gans import train as train_lib
+    from keras_gans.training import train as train_lib
     try:
         train_lib.run(recipe, out, precision=precision, seed=seed, log=click.echo,
                       strategy=strategy, xla=xla, tensorboard=tensorboard, restart=restart)
@@ -110,60 +99,14 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
     click.echo(f"Samples in {out / 'samples'}; checkpoints in {out / 'checkpoints'}.")
 
 
-@main.command()
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
-@click.option("-n", "num", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.png",
-              show_default=True, help="PNG grid to write.")
-@click.option("--seed", type=int, help="Latent seed (same seed, same images).")
-@click.option("--ncols", type=click.IntRange(min=1), help="Images per row.")
-@click.option("--label", type=int, help="Class to draw (conditional models); without it, "
-              "a conditional model's grid has one row per class.")
-@friendly_errors
-def sample(source, num, output, seed, ncols, label):
-    """Write a PNG grid of N samples from a run directory or an export."""
-    from keras_gans import export as export_lib, files
-    path = resolve_export(source)
-    loaded, meta = export_lib.load(path)
-    if "latent_dim" not in meta or not hasattr(loaded, "generate"):
-        raise click.ClickException(
-            f"{path} holds a {meta.get('model', 'model')} that translates images rather than "
-            f"sampling them: use `keras-gans translate {source} INPUT -o OUT_DIR`.")
-    extra = {} if label is None else {"label": label}
-    if label is None and meta.get("num_classes"):  # one row of N / classes per class
-        from keras_gans.models.conditional import per_class_labels
-        ncols = ncols or max(1, num // meta["num_classes"])
-        extra["label"] = per_class_labels(meta["num_classes"], ncols)
-        num = len(extra["label"])
-    images = export_lib.generate(loaded, num, seed=seed, latent_dim=meta.get("latent_dim"),
-                                 **extra)
-    files.save_png(output, files.grid(images, ncols=ncols))
-    click.echo(f"Wrote {num} samples to {output}")
-
-
-@main.command()
+@click.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Export directory [RUN_DIR/export].")
 @friendly_errors
 def export(run_dir, output):
     """Export RUN_DIR's latest checkpoint as a SavedModel."""
-    from keras_gans import train as train_lib
+    from keras_gans.training import train as train_lib
     model, info = train_lib.load_run(run_dir)
     path = train_lib.export_run(model, info, output)
     click.echo(f"Exported SavedModel to {path}")
-
-
-from keras_gans.commands.translate import translate as _translate  # noqa: E402
-main.add_command(_translate)
-from keras_gans.commands import evaluate as _evaluate  # noqa: E402
-main.add_command(_evaluate.evaluate)
-main.add_command(_evaluate.train_classifier)
-main.add_command(_evaluate.convert_inception)
-from keras_gans.commands import latent as _latent  # noqa: E402
-main.add_command(_latent.interpolate)
-main.add_command(_latent.arithmetic)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

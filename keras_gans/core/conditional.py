@@ -9,22 +9,23 @@ fakes of a step carry the labels of that step's real batch, so G is asked for
 the classes in the proportions the data has them.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
 import tensorflow as tf
 import keras
-from keras import layers
 
-from keras_gans import networks
-from keras_gans.base import GAN
+from keras_gans.core.gan import GAN
+from keras_gans.core.model import CONDITIONAL
 
 
 class LabelError(ValueError):
     """Class labels that a conditional model cannot take (wrong type or range)."""
 
 
-def check_labels(labels, num_classes, n=None):
+def check_labels(labels, num_classes: int, n: int | None = None) -> np.ndarray:
     """`labels` as an int32 numpy vector of class indices in [0, num_classes).
 
     A single int is repeated `n` times. Raises `LabelError` naming the problem.
@@ -55,66 +56,9 @@ def _show(arr):
     return ", ".join(map(str, flat)) + (", ..." if arr.size > 3 else "")
 
 
-def per_class_labels(num_classes, per_class):
+def per_class_labels(num_classes: int, per_class: int) -> np.ndarray:
     """[0]*per_class + [1]*per_class + ...: a grid with one row per class."""
     return np.repeat(np.arange(int(num_classes)), int(per_class)).astype("int32")
-
-
-# ------------------------------------------------------------------ layers
-@keras.saving.register_keras_serializable(package="keras_gans")
-class OneHot(layers.Layer):
-    """Integer class labels (batch,) -> one-hot rows (batch, num_classes)."""
-
-    def __init__(self, num_classes, **kwargs):
-        super().__init__(**kwargs)
-        self.num_classes = int(num_classes)
-
-    def call(self, labels):
-        labels = keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,))
-        return keras.ops.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.num_classes)
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
-
-
-@keras.saving.register_keras_serializable(package="keras_gans")
-class LabelMaps(layers.Layer):
-    """Integer class labels (batch,) -> one-hot maps (batch, height, width,
-    num_classes): channel c is all ones for images of class c, zeros elsewhere."""
-
-    def __init__(self, num_classes, height, width, **kwargs):
-        super().__init__(**kwargs)
-        self.num_classes, self.height, self.width = int(num_classes), int(height), int(width)
-
-    def call(self, labels):
-        labels = keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,))
-        one_hot = keras.ops.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
-        return keras.ops.tile(one_hot[:, None, None, :], (1, self.height, self.width, 1))
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.height, self.width, self.num_classes)
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "height": self.height, "width": self.width}
-
-
-def label_input():
-    return keras.Input((), dtype="int32", name="label")
-
-
-def conditional_generator(latent_dim, num_classes, image_shape, filters, name="generator"):
-    """DCGAN generator fed [z, one-hot(label)]; called as G([z, label])."""
-    body = networks.dcgan_generator(latent_dim + num_classes, image_shape, filters,
-                                    name="generator_body")
-    z = keras.Input((latent_dim,), name="z")
-    label = label_input()
-    one_hot = OneHot(num_classes, name="label_one_hot")(label)
-    h = layers.Concatenate(name="z_and_label")([z, one_hot])
-    return keras.Model([z, label], body(h), name=name)
 
 
 # -------------------------------------------------------------- the model
@@ -122,15 +66,18 @@ class ConditionalBase(GAN):
     """Base of the label-conditioned models: their generator is G([z, label]).
 
     Subclasses build `generator` (inputs [z, label]) and `discriminator`, and
-    pass `num_classes`; see `ConditionalGAN` and `ACGAN`.
+    pass `num_classes`; see `ConditionalGAN` and `ACGAN`. `keras-gans train`
+    reads `num_classes` from the data for every model of this kind.
     """
+
+    kind = CONDITIONAL
 
     def __init__(self, generator=None, discriminator=None, num_classes=None, **kwargs):
         self.num_classes = self.check_num_classes(num_classes)
         super().__init__(generator, discriminator, **kwargs)
 
     @classmethod
-    def check_num_classes(cls, num_classes):
+    def check_num_classes(cls, num_classes) -> int:
         """`num_classes` as an int >= 2, or a ValueError saying what is wrong."""
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
                 or num_classes < 2:
@@ -143,9 +90,7 @@ class ConditionalBase(GAN):
     def load_data(cls, name, **kwargs):
         """Like `GAN.load_data`, but the data must have labels (a `DataError`
         says how to get labelled data otherwise)."""
-        from keras_gans import data as data_lib
-        kwargs["labels"] = True
-        return data_lib.load(name, **kwargs)
+        return super().load_data(name, **{**kwargs, "labels": True})
 
     def unpack(self, data):
         images, labels = super().unpack(data)
@@ -172,18 +117,15 @@ class ConditionalBase(GAN):
         z, labels = self.split_inputs(inputs)
         return self.sampler([z, tf.cast(labels, tf.int32)], training=training)
 
-    def generate(self, n, seed=None, labels=None, batch_size=256):
+    def generate(self, n: int, seed: int | None = None, labels=None,
+                 batch_size: int = 256) -> np.ndarray:
         """`n` images in [-1, 1] (float32 NHWC numpy) of classes `labels`: one
         int for all, one per image, or None to cycle through the classes. The
         same `seed` gives the same latents."""
         n = int(n)
         labels = np.arange(n) % self.num_classes if labels is None else labels
         labels = check_labels(labels, self.num_classes, n)
-        z = self.latents(n, seed)
-        out = [keras.ops.convert_to_numpy(
-            self((z[i:i + batch_size], labels[i:i + batch_size]), training=False))
-            for i in range(0, n, batch_size)]
-        return np.concatenate(out).astype("float32")
+        return self.predict_batches({"z": self.latents(n, seed), "label": labels}, batch_size)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}
@@ -232,7 +174,7 @@ class ConditionalBase(GAN):
         return files.grid(images, ncols=per_class)
 
 
-def export_labels(loaded, n, labels=None):
+def export_labels(loaded, n: int, labels=None) -> np.ndarray:
     """Checked int32 labels for `n` images from a loaded conditional export
     (None: cycle through its classes)."""
     if not hasattr(loaded, "num_classes"):

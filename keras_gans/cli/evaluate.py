@@ -4,7 +4,7 @@ import pathlib
 
 import click
 
-from keras_gans.commands import friendly_errors
+from keras_gans.cli import friendly_errors, open_export
 
 
 @click.command()
@@ -47,14 +47,15 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     N real images of each domain and are scored per direction (fid, kid, pr;
     fd and cacc with a classifier of the two domains), beside the same metric
     for the untranslated images."""
-    from keras_gans import evaluation, export as export_lib, metrics
-    from keras_gans.cli import resolve_export
+    from keras_gans import evaluation
+    from keras_gans.core import CONDITIONAL, TRANSLATOR
+    from keras_gans.evaluation import metrics
     source = pathlib.Path(source)
-    path = resolve_export(source)
-    loaded, meta = export_lib.load(path)
+    path, loaded, meta, kind = open_export(source)
+    translation = kind == TRANSLATOR
     if metric_names is None:
-        metric_names = ",".join(evaluation.TRANSLATION_METRICS) if evaluation.is_translation(
-            meta) else "fid,kid,pr,fd,is,parzen" + (",cacc" if meta.get("num_classes") else "")
+        metric_names = ",".join(evaluation.TRANSLATION_METRICS) if translation else \
+            "fid,kid,pr,fd,is,parzen" + (",cacc" if kind == CONDITIONAL else "")
     names = [m.strip().lower() for m in metric_names.split(",") if m.strip()]
     unknown = [m for m in names if m not in metrics.METRICS]
     if unknown:
@@ -64,7 +65,6 @@ def evaluate(source, metric_names, num, data, split, features, classifier_dir,
     if not data:
         raise click.UsageError("This export does not say what data it learned: pass --data.")
     shape = tuple(meta["image_shape"])
-    translation = evaluation.is_translation(meta)
     if translation:
         evaluation.check_translation_metrics(names)
     names, skipped = _without_missing_inception(names, features, inception_weights)
@@ -99,7 +99,7 @@ def _without_missing_inception(names, features, weights):
     in the cache, fid, kid and pr on Inception features are left out, with one
     line saying how to get the weights (an error if nothing else is left).
     Weights passed with --inception-weights must exist."""
-    from keras_gans import inception
+    from keras_gans.evaluation import inception
     wanted = [m for m in names if m in ("fid", "kid", "pr")]
     if features != "inception" or not wanted or weights or inception.available():
         return names, []
@@ -120,7 +120,8 @@ def _write(scores, output, source, path, **context):
 
 def _evaluate_translation(source, path, loaded, data, shape, names, num, split, features,
                           extractor, classifier, seed, kid_subsets, output, skipped):
-    from keras_gans import evaluation, unpaired
+    from keras_gans import evaluation
+    from keras_gans.data import unpaired
     a, b, split = unpaired.domain_arrays(data, shape[:2], shape[2], split=split, n=num,
                                          seed=seed)
     click.echo(f"Evaluating {path} against {data} ({split} split: {len(a)} A and {len(b)} B "
@@ -134,7 +135,7 @@ def _evaluate_translation(source, path, loaded, data, shape, names, num, split, 
 
 
 def _run_data(source):
-    from keras_gans import train as train_lib
+    from keras_gans.training import train as train_lib
     for d in (source, source.parent):
         if (d / "recipe.json").exists():
             return train_lib.RunInfo.load(d).recipe.data
@@ -160,7 +161,7 @@ def train_classifier(data, output, epochs, image_size, channels, limit, seed):
     accuracy on held-out images: the data's test split where it has one (the
     embedded digits: 4,000 train, 1,000 test), else a random fifth.
     `evaluate` trains it by itself on first use."""
-    from keras_gans import classifier
+    from keras_gans.evaluation import classifier
     classifier.train(data, output, epochs=epochs, image_size=image_size,
                      channels=int(channels) if channels else None, limit=limit, seed=seed,
                      log=click.echo, verbose=classifier.progress())
@@ -178,5 +179,5 @@ def convert_inception(source, output, no_sha1_check):
 
     Reports how far the converted network's features are from the
     TorchScript's on test images."""
-    from keras_gans import inception
+    from keras_gans.evaluation import inception
     inception.convert(source, output, check_sha1=not no_sha1_check, log=click.echo)

@@ -291,11 +291,10 @@ class StepLog(keras.callbacks.Callback):
         with self.writer.as_default(step=step):
             for k, v in (logs or {}).items():
                 tf.summary.scalar(f"epoch/{k}", _scalar(v))
-            for name in ("d_optimizer", "g_optimizer"):
-                opt = getattr(self.model, name, None)
+            named = getattr(self.model, "named_optimizers", dict)()
+            for name, opt in named.items():
                 if opt is not None:
-                    tf.summary.scalar(f"learning_rate/{name[0]}",
-                                      _scalar(opt.learning_rate))
+                    tf.summary.scalar(f"learning_rate/{name}", _scalar(opt.learning_rate))
             if self.state.last_grid is not None:
                 tf.summary.image("samples", self.state.last_grid[None], max_outputs=1)
         self.writer.flush()

@@ -1,9 +1,12 @@
-"""What every `keras-gans` command shares: one-line errors, a quiet TensorFlow
-start-up, and finding the export of a run directory.
+"""The `keras-gans` command line, and what every command shares: one-line
+errors, a quiet TensorFlow start-up, and finding the export of a run directory.
 
-The command modules (one per topic) and keras_gans.cli import this package,
-never each other. Nothing here imports TensorFlow at import time, so
-`keras-gans --help`, `zoo` and argument errors answer at once.
+The commands live one module a group (`train`, `generate`, `translate`,
+`evaluate`), which import these helpers and never each other; `app` gathers
+them into the `main` group (`keras_gans.cli.main`, imported from there on
+first use, so this package imports no command). Nothing here imports
+TensorFlow at import time, so `keras-gans --help`, `zoo` and argument errors
+answer at once.
 """
 
 import functools
@@ -103,10 +106,11 @@ def friendly_errors(fn=None, *, tensorflow=True):
     return wrapper
 
 
-def resolve_export(source):
+def resolve_export(source) -> pathlib.Path:
     """An export directory for a run directory or export directory (a run
     without an export is exported from its latest checkpoint first)."""
-    from keras_gans import export as export_lib, train as train_lib
+    from keras_gans import export as export_lib
+    from keras_gans.training import train as train_lib
     source = pathlib.Path(source)
     if export_lib.is_export(source):
         return source
@@ -114,3 +118,19 @@ def resolve_export(source):
         return source / "export"
     model, info = train_lib.load_run(source)
     return train_lib.export_run(model, info)
+
+
+def open_export(source) -> tuple:
+    """(export path, loaded SavedModel, metadata, model kind) for a run
+    directory or an export directory."""
+    from keras_gans import export as export_lib
+    path = resolve_export(source)
+    loaded, meta = export_lib.load(path)
+    return path, loaded, meta, meta["kind"]
+
+
+def __getattr__(name):
+    if name == "main":  # the command group, gathered from the command modules
+        from keras_gans.cli.app import main
+        return main
+    raise AttributeError(f"module 'keras_gans.cli' has no attribute {name!r}")

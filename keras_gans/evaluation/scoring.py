@@ -1,18 +1,20 @@
-"""Running the metrics on a trained generator: real images, fakes, feature
-extractors, the results table and JSON, and the `EvaluateEvery` callback that
-keeps the best checkpoint by a metric during `fit()`.
+"""Scoring a trained model: real images, fakes from an export, translations,
+feature extractors, the results table and JSON.
 
-The CLI (`keras-gans evaluate`) and the callback share these pieces.
+`keras-gans evaluate` and the `EvaluateEvery` callback share these pieces.
 """
+
+from __future__ import annotations
 
 import json
 import os
 import pathlib
 
 import numpy as np
-import keras
 
-from keras_gans import files, metrics
+from keras_gans import files
+from keras_gans.core import CONDITIONAL, TRANSLATOR
+from keras_gans.evaluation import metrics
 
 
 # ----------------------------------------------------------------- inputs
@@ -53,10 +55,10 @@ def held_out_images(data, image_shape, n=None, seed=0):
 def generate_from_export(loaded, meta, n, seed=0, batch_size=500):
     """(n fakes from an export, the labels they were asked for or None).
 
-    Conditional exports (metadata `num_classes`) get labels 0, 1, 2, ... in turn."""
+    Conditional exports get labels 0, 1, 2, ... in turn."""
     from keras_gans import export as export_lib
-    num_classes = meta.get("num_classes")
-    labels = np.arange(n) % int(num_classes) if num_classes else None
+    conditional = meta["kind"] == CONDITIONAL
+    labels = np.arange(n) % int(meta["num_classes"]) if conditional else None
     latent_dim = meta.get("latent_dim")
     out = []
     for i in range(0, n, batch_size):
@@ -76,11 +78,12 @@ TRANSLATION_ALLOWED = TRANSLATION_METRICS + ("fd", "cacc")
 DIRECTIONS = ("a2b", "b2a")
 
 
-def is_translation(meta_or_model):
-    """Whether an export's metadata (or a model) is an image-to-image translator."""
+def is_translation(meta_or_model) -> bool:
+    """Whether an export's metadata (as `keras_gans.export.load` returns it)
+    or a model is of the image-to-image kind."""
     if isinstance(meta_or_model, dict):
-        return "a2b" in str(meta_or_model.get("endpoints", "")).split(",")
-    return callable(getattr(meta_or_model, "translate", None))
+        return meta_or_model["kind"] == TRANSLATOR
+    return meta_or_model.kind == TRANSLATOR
 
 
 def check_translation_metrics(names):
@@ -173,7 +176,7 @@ def inception_extractor(weights=None):
     """The FID Inception network as a FeatureExtractor (weights from the cache
     that `keras-gans convert-inception` fills, or `weights`)."""
     try:
-        from keras_gans import inception
+        from keras_gans.evaluation import inception
     except ImportError:  # pragma: no cover - optional module
         raise metrics.MetricError("The Inception network is not available in this install: "
                                   "use --features classifier.") from None
@@ -191,7 +194,7 @@ def classifier_extractor(path=None, data=None, image_shape=None, train_missing=F
     """The domain classifier at `path`, or the cache's for `data` at
     `image_shape`; with `train_missing`, the cache's is trained now (once)
     when missing, else a missing classifier is an error saying how to train it."""
-    from keras_gans import classifier
+    from keras_gans.evaluation import classifier
     if path is None and train_missing:
         return classifier.ClassifierFeatures(classifier.ensure(data, image_shape, log=log))
     path = pathlib.Path(path) if path else classifier.default_dir(data, image_shape)
@@ -236,175 +239,3 @@ def pick(scores, metric):
         if s.name == wanted:
             return s
     raise metrics.MetricError(f"No {metric} among {[s.name for s in scores]}.")
-
-
-# --------------------------------------------------------------- callback
-class EvaluateEvery(keras.callbacks.Callback):
-    """Compute `metric` on `n` samples every `every` epochs, log it as
-    `eval_<metric>` (place this callback before the epoch log, `callbacks.EpochLog`, to
-    get it in logs.csv), and keep the best checkpoint and export under `directory`:
-
-        directory/ckpt.weights.h5   weights of the best epoch so far
-        directory/export/           its SavedModel
-        directory/best.json         the epoch and the score (with sample counts)
-
-    StudioGAN found that DCGAN-like runs reach their best FID early and then
-    collapse; this keeps that best model.
-
-    For an image-to-image model (CycleGAN) pass `real=(a, b)`, real images of
-    both domains: the metric is computed for each direction (logged as
-    `eval_<metric>_a2b` and `_b2a`) and their mean picks the best epoch.
-
-    A resumed run goes on from `best.json` only when it holds the same metric,
-    sample count and feature network; otherwise the old best is moved aside
-    to `best.<metric>-n<samples>/` beside `directory` (not deleted, not
-    compared) and a log line says so. `state` (the run's `RunState`) stops it
-    scoring once training has diverged. `held_out` are real images the model
-    never saw, for the Parzen window's validation and test sets.
-    """
-
-    def __init__(self, metric, real, every=1, n=1000, directory=None, extractor=None,
-                 classifier=None, seed=0, export_metadata=None, log=None, state=None,
-                 held_out=None):
-        super().__init__()
-        metric = metric.lower()
-        if metric not in metrics.METRICS or metric == "cacc":
-            raise metrics.MetricError(f"Cannot select checkpoints by {metric!r}: choose one of "
-                                      f"fid, kid, is, pr, parzen, fd.")
-        self.translation = isinstance(real, (tuple, list))
-        if self.translation:
-            check_translation_metrics([metric])
-        self.metric = metric
-        self.real = real
-        self.every = max(1, int(every))
-        self.n = int(n)
-        self.directory = pathlib.Path(directory) if directory else None
-        self.extractor = extractor
-        self.classifier = classifier
-        self.seed = seed
-        self.export_metadata = export_metadata
-        self.log = log
-        self.state = state
-        self.held_out = held_out
-        self.higher = metrics.HIGHER_IS_BETTER[metric]
-        self.best = None
-        self.best_epoch = None
-        self.previous = None
-        self.history = []
-
-    def on_train_begin(self, logs=None):
-        self.previous = None
-        if self.directory is not None and (self.directory / "best.json").exists():
-            self.previous = json.loads((self.directory / "best.json").read_text())
-
-    @staticmethod
-    def _key(record):
-        """What a best score depends on: metric, fake sample count, feature network."""
-        score = record.get("score") or {}
-        return record.get("metric"), score.get("n_fake"), score.get("features")
-
-    def _adopt_previous(self, score):
-        """On the first score of this run: go on from the stored best if it was
-        scored the same way, else move it aside and start fresh."""
-        previous, self.previous = self.previous, None
-        if previous is None:
-            return
-        now = {"metric": self.metric, "score": score.to_dict()}
-        if self._key(previous) == self._key(now):
-            self.best, self.best_epoch = previous["value"], previous["epoch"]
-            return
-        old_metric, old_n, old_features = self._key(previous)
-        aside = self._aside_dir(old_metric, old_n)
-        os.rename(self.directory, aside)
-        if self.log:
-            self.log(f"{self.directory}/best.json holds the best {old_metric} on {old_n} "
-                     f"samples ({old_features}), not {self.metric} on {score.n_fake} "
-                     f"({score.features}): starting a fresh best for {self.metric}; the old "
-                     f"one is kept, uncompared, in {aside}.")
-
-    def _aside_dir(self, metric, n):
-        base = self.directory.with_name(f"{self.directory.name}.{metric}-n{n}")
-        aside, i = base, 1
-        while aside.exists():
-            i += 1
-            aside = base.with_name(f"{base.name}.{i}")
-        return aside
-
-    def better(self, value):
-        if self.best is None:
-            return True
-        return value > self.best if self.higher else value < self.best
-
-    def on_epoch_end(self, epoch, logs=None):
-        diverged = self.state.diverged_at if self.state is not None else \
-            getattr(self.model, "diverged_at", None)
-        if (epoch + 1) % self.every or diverged:
-            return  # after a divergence the generator is NaN: nothing to score
-        if self.translation:
-            a, b = self.real
-            scores = translation_scores(self.model.translate, a[:self.n], b[:self.n],
-                                        [self.metric], self.extractor, self.classifier,
-                                        seed=self.seed, reference=False)
-            score = mean_over_directions(scores, self.metric)
-            if logs is not None:
-                for d in DIRECTIONS:
-                    logs[f"eval_{self.metric}_{d}"] = score.extra[d]
-        else:
-            fake = self.model.generate(self.n, seed=self.seed)
-            score = pick(metrics.evaluate(self.real, fake, [self.metric],
-                                          extractor=self.extractor, classifier=self.classifier,
-                                          seed=self.seed, parzen_held_out=self.held_out),
-                         self.metric)
-        if self.previous is not None:
-            self._adopt_previous(score)
-        self.history.append((epoch + 1, score.value))
-        if logs is not None:
-            logs[f"eval_{self.metric}"] = score.value
-        improved = self.better(score.value)
-        if improved:
-            self.best, self.best_epoch = score.value, epoch + 1
-            if self.directory is not None:
-                self.save(epoch + 1, score)
-        if self.log:
-            self.log(f"epoch {epoch + 1}: {score}{'  (best so far)' if improved else ''}")
-
-    def save(self, epoch, score):
-        from keras_gans import export as export_lib
-        d = self.directory
-        files.atomic_write_file(d / "ckpt.weights.h5", self.model.save_weights)
-        export_lib.export(self.model, d / "export", metadata=self.export_metadata)
-        text = json.dumps({"epoch": epoch, "metric": self.metric, "value": score.value,
-                           "score": score.to_dict()}, indent=2)
-        files.atomic_write_file(d / "best.json", lambda tmp: pathlib.Path(tmp).write_text(text))
-
-
-def for_run(model, info, data=None, log=None, state=None):
-    """The `EvaluateEvery` callback of a training run (recipe options
-    eval_metric, eval_every, eval_samples); the best model goes to RUN_DIR/best/.
-    `state` is the run's `RunState` (no scoring after a divergence). A domain
-    classifier that the metric needs is trained first if the cache has none."""
-    t = info.recipe.train
-    metric = str(t["eval_metric"]).lower()
-    n = int(t.get("eval_samples") or 1000)
-    if is_translation(model):
-        from keras_gans import unpaired
-        check_translation_metrics([metric])
-        h, w, c = info.image_shape
-        a, b, _ = unpaired.domain_arrays(info.recipe.data, (h, w), c, n=n)
-        real = (a, b)
-    else:
-        real, _ = real_images(info.recipe.data, info.image_shape, n)
-    held_out = held_out_images(info.recipe.data, info.image_shape, n) \
-        if metric == "parzen" else None
-    extractor = classifier = None
-    if metric in ("fd", "is"):  # `is` too: the FID Inception weights have no class head
-        classifier = classifier_extractor(None, info.recipe.data, info.image_shape,
-                                          train_missing=True, log=log or print)
-    elif metric in ("fid", "kid", "pr"):
-        extractor = inception_extractor()
-    meta = {"entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
-            "data": info.recipe.data}
-    return EvaluateEvery(metric, real, every=t.get("eval_every") or 1, n=n,
-                         directory=info.run_dir / "best", extractor=extractor,
-                         classifier=classifier, export_metadata=meta, log=log, state=state,
-                         held_out=held_out)

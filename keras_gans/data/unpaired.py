@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans import data as data_lib
-from keras_gans.data import IMAGE_SUFFIXES, DataError, ImageData
+from keras_gans.data import IMAGE_SUFFIXES, DataError, ImageData, decode
 
 CYCLE_GAN_SETS = ("apple2orange", "summer2winter_yosemite", "horse2zebra", "monet2photo",
                   "cezanne2photo", "ukiyoe2photo", "vangogh2photo", "maps", "cityscapes",
@@ -92,13 +92,13 @@ class _FolderSource:
     def domain(self, split, d, channels, shuffle_files=False):
         files, decoded = self.readable(split, d)
 
-        def decode(path):
+        def read(path):
             img = tf.io.decode_image(tf.io.read_file(path), channels=channels,
                                      expand_animations=False)
             return tf.ensure_shape(img, (None, None, channels))
 
         ds = tf.data.Dataset.from_tensor_slices(files).map(
-            decode, num_parallel_calls=tf.data.AUTOTUNE)
+            read, num_parallel_calls=tf.data.AUTOTUNE)
         if not decoded:  # only checked by their first bytes: drop any that fail
             ds = ds.ignore_errors()
         return ds, len(files)
@@ -134,10 +134,8 @@ class _TfdsSource:
         ds = self.builder.as_dataset(split=name, shuffle_files=shuffle_files)
 
         def image(ex):
-            img = ex["image"]
-            if channels == 1 and img.shape[-1] != 1:
-                img = tf.cast(tf.image.rgb_to_grayscale(img), img.dtype)
-            return tf.ensure_shape(img, (None, None, channels))
+            return tf.ensure_shape(decode.fix_channels(ex["image"], channels),
+                                   (None, None, channels))
 
         ds = ds.map(image, num_parallel_calls=tf.data.AUTOTUNE)
         n = None
@@ -175,29 +173,20 @@ def _source(name, data_dir=None):
 
 
 # ---------------------------------------------------------------- pipeline
-def _to_unit(img):
-    return tf.clip_by_value(tf.cast(img, tf.float32) / 127.5 - 1.0, -1.0, 1.0)
-
-
-def _resize(img, size):
-    img = tf.image.resize(tf.cast(img, tf.float32), size, method="bicubic", antialias=True)
-    return tf.clip_by_value(img, 0.0, 255.0)
-
-
 def augment(img, size, load_size, seed):
     """The paper's training preprocessing for one uint8 HxWxC image: resize to
     `load_size`, random crop to `size`, random left-right flip; [-1, 1] out.
     `seed` is a stateless seed (shape [2] int)."""
     channels = img.shape[-1]
-    img = _resize(img, load_size)
+    img = decode.resize(tf.cast(img, tf.float32), load_size, "bicubic")
     seeds = tf.random.experimental.stateless_split(seed, 2)
     img = tf.image.stateless_random_crop(img, (*size, channels), seed=seeds[0])
     img = tf.image.stateless_random_flip_left_right(img, seed=seeds[1])
-    return _to_unit(img)
+    return decode.to_unit(img)
 
 
 def _plain(img, size):
-    return _to_unit(_resize(img, size))
+    return decode.to_unit(img, size, method="bicubic")
 
 
 def load_unpaired(name, batch_size=1, image_size=None, channels=None, split="train",
@@ -352,7 +341,9 @@ def make_photo_domains(path, image_size=64, train=60, test=8, seed=0):
                 side = int(rng.integers(h // 5, h // 2 + 1))
                 y = int(rng.integers(0, h - side + 1))
                 x = int(rng.integers(0, w - side + 1))
-                crop = _resize(photo[y:y + side, x:x + side], (image_size, image_size))
-                png = tf.io.encode_png(tf.cast(tf.round(crop), tf.uint8)).numpy()
+                crop = decode.resize(tf.cast(photo[y:y + side, x:x + side], tf.float32),
+                                     (image_size, image_size), "bicubic")
+                crop = tf.clip_by_value(tf.round(crop), 0, 255)
+                png = tf.io.encode_png(tf.cast(crop, tf.uint8)).numpy()
                 (folder / f"{d.lower()}{i:04d}.png").write_bytes(png)
     return path
