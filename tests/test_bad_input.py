@@ -19,7 +19,10 @@ import pytest
 import tensorflow as tf
 from click.testing import CliRunner
 
-from keras_gans import cli, data, distribute, latent, recipes, train, unpaired
+from keras_gans import cli, data
+from keras_gans.training import distribute, recipes, train
+from keras_gans.core import latent
+from keras_gans.data import unpaired
 from keras_gans.data import DataError
 
 TINY = ["--g-filters", "4", "--d-filters", "4", "--latent-dim", "8", "--batch-size", "32",

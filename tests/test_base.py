@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import losses
+from keras_gans.core import losses
 
 
 def tiny_dcgan(**kw):

@@ -162,7 +162,7 @@ def test_logs_csv_has_no_val_columns_and_counts_epochs_like_the_samples(tmp_path
 
 
 def test_epoch_log_adds_late_columns_and_drops_rows_lost_with_a_crash(tmp_path):
-    from keras_gans import callbacks as cb
+    from keras_gans.training import callbacks as cb
     path = tmp_path / "logs.csv"
     state = cb.RunState(step=0, steps_per_epoch=2)
     log = cb.EpochLog(path, state)
@@ -191,7 +191,7 @@ def test_epoch_log_adds_late_columns_and_drops_rows_lost_with_a_crash(tmp_path):
 
 
 def test_epoch_log_resumes_a_file_keras_csvlogger_wrote(tmp_path):
-    from keras_gans import callbacks as cb
+    from keras_gans.training import callbacks as cb
     path = tmp_path / "logs.csv"
     path.write_text("epoch,d_loss,g_loss,val_d_loss,val_g_loss\n"
                     "0,1.5,0.5,NA,NA\n1,1.25,0.75,NA,NA\n")
@@ -214,7 +214,7 @@ def test_banner_counts_and_unconditional_recipe_has_no_classes(tmp_path):
     assert json.loads((out / "recipe.json").read_text())["num_classes"] is None
     meta = json.loads((out / "export" / "keras_gans.json").read_text())
     assert "num_classes" not in meta
-    from keras_gans import train
+    from keras_gans.training import train
     model, info = train.load_run(out)
     assert info.num_classes is None and model.generate(2).shape == (2, 28, 28, 1)
     for source in (out, out / "export"):

@@ -50,7 +50,8 @@ def test_old_dcgan_run_resumes_exports_and_samples(tmp_path):
 
 
 def test_old_checkpoints_load_into_todays_models(tmp_path):
-    from keras_gans import export as export_lib, train as train_lib
+    from keras_gans import export as export_lib
+    from keras_gans.training import train as train_lib
     for name in ("dcgan", "cgan", "cyclegan"):
         model, info = train_lib.load_run(copy(name, tmp_path))
         path = train_lib.export_run(model, info, tmp_path / f"{name}-export")
