@@ -1,4 +1,4 @@
-"""Files: atomic writes, PNG grids, reading images."""
+"""Files: atomic writes, PNG grids."""
 
 import os
 import pathlib
@@ -126,13 +126,3 @@ def save_png(path, image):
     data = tf.io.encode_png(image).numpy()
     atomic_write_file(path, lambda tmp: pathlib.Path(tmp).write_bytes(data))
     return pathlib.Path(path)
-
-
-def read_image(path, size=None, channels=None):
-    """One image file as float32 HxWxC in [-1, 1]."""
-    img = tf.io.decode_image(tf.io.read_file(str(path)), channels=channels or 0,
-                             expand_animations=False)
-    img = tf.cast(img, tf.float32)
-    if size is not None and tuple(img.shape[:2]) != tuple(size):
-        img = tf.image.resize(img, size, antialias=True)
-    return (img / 127.5 - 1.0).numpy()

@@ -157,3 +157,16 @@ def test_cpu_bf16_auto_reads_the_cpu(monkeypatch):
     with open("/proc/cpuinfo") as f:
         flags = f.read()
     assert precision.cpu_has_native_bf16() == ("avx512_bf16" in flags or "amx_bf16" in flags)
+
+
+def test_modules_import_by_their_names_from_before_the_subpackages():
+    # keras_gans.MOVED: code (the README, benchmarks, users') written against the
+    # flat layout keeps working, and gets the very module of today.
+    import importlib
+    import keras_gans
+    for old, new in keras_gans.MOVED.items():
+        assert importlib.import_module(f"keras_gans.{old}") is importlib.import_module(new), old
+    from keras_gans import train, unpaired  # noqa: F401  (as the README writes it)
+    from keras_gans.train import load_run  # noqa: F401
+    from keras_gans.training import train as today
+    assert train is today

@@ -56,10 +56,20 @@ def sample(source, num, output, seed, ncols, label):
     click.echo(f"Wrote {num} samples to {output}")
 
 
-@click.command()
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the sample grid the two images come from.")
+def latent_picture(output, seed_help):
+    """A latent-tool command: SOURCE, --seed of the sample grid its images
+    come from, -o OUTPUT (default `output`), one-line errors."""
+    def wrap(fn):
+        fn = friendly_errors(fn)
+        fn = click.option("-o", "--output", type=click.Path(dir_okay=False), default=output,
+                          show_default=True)(fn)
+        fn = click.option("--seed", type=int, default=0, show_default=True, help=seed_help)(fn)
+        fn = click.argument("source", type=click.Path(exists=True, file_okay=False))(fn)
+        return click.command()(fn)
+    return wrap
+
+
+@latent_picture("interpolation.png", "Seed of the sample grid the two images come from.")
 @click.option("--start", "start", default=0, show_default=True, type=click.IntRange(min=0),
               help="Number of the first image in that grid.")
 @click.option("--end", "end", default=1, show_default=True, type=click.IntRange(min=0),
@@ -67,9 +77,6 @@ def sample(source, num, output, seed, ncols, label):
 @click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True)
 @click.option("--method", type=click.Choice(["slerp", "linear"]), default="slerp",
               show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="interpolation.png",
-              show_default=True)
-@friendly_errors
 def interpolate(source, seed, start, end, steps, method, output):
     """Write a PNG strip walking from one sample to another.
 
@@ -83,18 +90,12 @@ def interpolate(source, seed, start, end, steps, method, output):
     click.echo(f"Wrote a {steps}-step {method} strip to {output}")
 
 
-@click.command()
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the sample grid the images come from.")
+@latent_picture("arithmetic.png", "Seed of the sample grid the images come from.")
 @click.option("--a", "a", required=True, help="Image numbers whose latents are averaged: A.")
 @click.option("--b", "b", required=True, help="... minus the average of these: B.")
 @click.option("--c", "c", required=True, help="... plus the average of these: C.")
 @click.option("--neighbours", type=click.IntRange(min=0), default=4, show_default=True,
               help="Extra results with small noise added to A - B + C.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="arithmetic.png",
-              show_default=True)
-@friendly_errors
 def arithmetic(source, seed, a, b, c, neighbours, output):
     """Latent vector arithmetic: mean(A) - mean(B) + mean(C).
 

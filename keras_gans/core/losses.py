@@ -10,10 +10,12 @@ Written with `softplus`, which is stable for large |logits|:
     -log(1 - sigmoid(l))  = softplus(l)
 """
 
+from __future__ import annotations
+
 import tensorflow as tf
 
 
-def _per_example(x):
+def _per_example(x: tf.Tensor) -> tf.Tensor:
     x = tf.cast(x, tf.float32)
     if x.shape.rank is not None and x.shape.rank > 1:
         x = tf.reduce_mean(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
@@ -21,23 +23,32 @@ def _per_example(x):
 
 
 class AdversarialLoss:
-    """A pair of per-example losses: one for D, one for G."""
+    """A pair of per-example losses, one for D and one for G, from three
+    element-wise terms on float32 logits: D's on real logits (`d_real`), D's
+    on fake ones (`d_fake`) and G's on fake ones (`g_fake`)."""
 
-    name = None
+    name: str | None = None
     # Which quantity `D(x)` means for this loss: "sigmoid" (a probability of
     # being real) or "raw" (the critic's output itself).
     output = "sigmoid"
 
-    def discriminator(self, real_logits, fake_logits):
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
 
-    def generator(self, fake_logits):
+    def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
 
-    def real_target(self, logits):
-        """Per-example loss for D pushing `logits` towards 'real' (used by
-        losses that see one side at a time, e.g. CycleGAN)."""
+    def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
+
+    def discriminator(self, real_logits, fake_logits) -> tf.Tensor:
+        """D's per-example loss for a batch of real and of fake logits."""
+        return (_per_example(self.d_real(tf.cast(real_logits, tf.float32)))
+                + _per_example(self.d_fake(tf.cast(fake_logits, tf.float32))))
+
+    def generator(self, fake_logits) -> tf.Tensor:
+        """G's per-example loss for the logits of its fakes."""
+        return _per_example(self.g_fake(tf.cast(fake_logits, tf.float32)))
 
 
 class Minimax(AdversarialLoss):
@@ -49,17 +60,14 @@ class Minimax(AdversarialLoss):
 
     name = "minimax"
 
-    def discriminator(self, real_logits, fake_logits):
-        return _per_example(tf.nn.softplus(-tf.cast(real_logits, tf.float32))) + _per_example(
-            tf.nn.softplus(tf.cast(fake_logits, tf.float32))
-        )
+    def d_real(self, logits):
+        return tf.nn.softplus(-logits)      # -log D(x)
 
-    def generator(self, fake_logits):
-        # log(1 - sigmoid(l)) = -softplus(l)
-        return -_per_example(tf.nn.softplus(tf.cast(fake_logits, tf.float32)))
+    def d_fake(self, logits):
+        return tf.nn.softplus(logits)       # -log(1 - D(G(z)))
 
-    def real_target(self, logits):
-        return _per_example(tf.nn.softplus(-tf.cast(logits, tf.float32)))
+    def g_fake(self, logits):
+        return -tf.nn.softplus(logits)      # log(1 - D(G(z)))
 
 
 class NonSaturating(Minimax):
@@ -67,8 +75,8 @@ class NonSaturating(Minimax):
 
     name = "non_saturating"
 
-    def generator(self, fake_logits):
-        return _per_example(tf.nn.softplus(-tf.cast(fake_logits, tf.float32)))
+    def g_fake(self, logits):
+        return tf.nn.softplus(-logits)      # -log D(G(z))
 
 
 class LeastSquares(AdversarialLoss):
@@ -77,16 +85,13 @@ class LeastSquares(AdversarialLoss):
     name = "least_squares"
     output = "raw"
 
-    def discriminator(self, real_logits, fake_logits):
-        real = tf.cast(real_logits, tf.float32)
-        fake = tf.cast(fake_logits, tf.float32)
-        return 0.5 * (_per_example(tf.square(real - 1.0)) + _per_example(tf.square(fake)))
+    def d_real(self, logits):
+        return 0.5 * tf.square(logits - 1.0)
 
-    def generator(self, fake_logits):
-        return 0.5 * _per_example(tf.square(tf.cast(fake_logits, tf.float32) - 1.0))
+    def d_fake(self, logits):
+        return 0.5 * tf.square(logits)
 
-    def real_target(self, logits):
-        return 0.5 * _per_example(tf.square(tf.cast(logits, tf.float32) - 1.0))
+    g_fake = d_real
 
 
 class Hinge(AdversarialLoss):
@@ -95,22 +100,20 @@ class Hinge(AdversarialLoss):
     name = "hinge"
     output = "raw"
 
-    def discriminator(self, real_logits, fake_logits):
-        real = tf.cast(real_logits, tf.float32)
-        fake = tf.cast(fake_logits, tf.float32)
-        return _per_example(tf.nn.relu(1.0 - real)) + _per_example(tf.nn.relu(1.0 + fake))
+    def d_real(self, logits):
+        return tf.nn.relu(1.0 - logits)
 
-    def generator(self, fake_logits):
-        return -_per_example(tf.cast(fake_logits, tf.float32))
+    def d_fake(self, logits):
+        return tf.nn.relu(1.0 + logits)
 
-    def real_target(self, logits):
-        return _per_example(tf.nn.relu(1.0 - tf.cast(logits, tf.float32)))
+    def g_fake(self, logits):
+        return -logits
 
 
 LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge)}
 
 
-def get(name):
+def get(name) -> AdversarialLoss:
     """Return an `AdversarialLoss` by name (or pass one through)."""
     if isinstance(name, AdversarialLoss):
         return name
