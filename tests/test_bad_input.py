@@ -460,7 +460,7 @@ def test_large_folders_check_signatures_and_drop_damaged_bodies_in_the_pipeline(
     """Beyond DECODE_CHECK_LIMIT files there is no decode pass: random bytes are
     still caught by their signature, and a PNG cut short is dropped while
     iterating instead of stopping training."""
-    monkeypatch.setattr(data, "DECODE_CHECK_LIMIT", 3)
+    monkeypatch.setattr(data.folders, "DECODE_CHECK_LIMIT", 3)
     folder = image_folder(tmp_path / "large", 5, {"noise.png": os.urandom(300),
                                                   "z_cut.png": png(200)[:40]})
     with pytest.warns(data.DataWarning) as caught:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 
-def _size(size) -> tuple[int, int] | None:
+def as_size(size) -> tuple[int, int] | None:
+    """(height, width) for an int or a pair (None: None)."""
     if size is None:
         return None
     if isinstance(size, int):
@@ -43,7 +44,7 @@ def fix_channels(x: tf.Tensor, channels: int | None) -> tf.Tensor:
 def resize(x: tf.Tensor, size, method: str = "bilinear") -> tf.Tensor:
     """`x` (HWC or NHWC, float) at `size` (int or (height, width); None: as it
     is), antialiased; unchanged when it already has that size."""
-    size = _size(size)
+    size = as_size(size)
     if size is None or tuple(x.shape[-3:-1]) == size:
         return x
     return tf.image.resize(tf.cast(x, tf.float32), size, method=method, antialias=True)
