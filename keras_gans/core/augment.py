@@ -45,7 +45,8 @@ def seeded_uniform(seed):
     return rand
 
 
-def color(x, rand):
+def color(x: tf.Tensor, rand) -> tf.Tensor:
+    """Random brightness, saturation and contrast per image (DiffAugment's `color`)."""
     n = tf.shape(x)[0]
     dtype = x.dtype
     x = x + tf.cast(rand(n, [1, 1, 1], -0.5, 0.5), dtype)
@@ -56,7 +57,8 @@ def color(x, rand):
     return (x - mean) * tf.cast(rand(n, [1, 1, 1], 0.5, 1.5), dtype) + mean
 
 
-def translation(x, rand, ratio=0.125):
+def translation(x: tf.Tensor, rand, ratio: float = 0.125) -> tf.Tensor:
+    """Shift each image by up to `ratio` of its size, zero-filled (`translation`)."""
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     ph, pw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
     dy = tf.cast(tf.floor(rand(n, [1], 0.0, 2 * ph + 1)), tf.int32)  # 0..2ph
@@ -68,7 +70,8 @@ def translation(x, rand, ratio=0.125):
     return tf.gather(out, cols, axis=2, batch_dims=1)              # (n, h, w, c)
 
 
-def cutout(x, rand, ratio=0.5):
+def cutout(x: tf.Tensor, rand, ratio: float = 0.5) -> tf.Tensor:
+    """Zero one random square of `ratio` of the size in each image (`cutout`)."""
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
     # The square's top-left corner, so that its centre falls anywhere in the image.

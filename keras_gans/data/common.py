@@ -36,11 +36,13 @@ class ImageData:
     class_names: list | None = None
 
     @property
-    def has_labels(self):
+    def has_labels(self) -> bool:
+        """Whether the dataset's elements carry labels."""
         return self.num_classes is not None
 
     @property
-    def steps_per_epoch(self):
+    def steps_per_epoch(self) -> int | None:
+        """Full batches in one pass over the data (None: unknown)."""
         if self.num_examples is None:
             return None
         return self.num_examples // self.batch_size

@@ -108,7 +108,8 @@ class EvaluateEvery(keras.callbacks.Callback):
             aside = base.with_name(f"{base.name}.{i}")
         return aside
 
-    def better(self, value):
+    def better(self, value: float) -> bool:
+        """Whether `value` beats the best score so far."""
         if self.best is None:
             return True
         return value > self.best if self.higher else value < self.best
@@ -146,7 +147,8 @@ class EvaluateEvery(keras.callbacks.Callback):
         if self.log:
             self.log(f"epoch {epoch + 1}: {score}{'  (best so far)' if improved else ''}")
 
-    def save(self, epoch, score):
+    def save(self, epoch: int, score) -> None:
+        """Keep the model of `epoch` as the best: weights, export, best.json."""
         from keras_gans import export as export_lib
         d = self.directory
         files.atomic_write_file(d / "ckpt.weights.h5", self.model.save_weights)

@@ -241,5 +241,6 @@ class ClassifierFeatures(metrics.FeatureExtractor):
             probs.append(e / e.sum(1, keepdims=True))
         return np.concatenate(feats), np.concatenate(probs)
 
-    def accuracy(self, images, labels):
+    def accuracy(self, images, labels) -> float:
+        """The share of `images` classified as their `labels`."""
         return float(np.mean(self(images)[1].argmax(1) == np.asarray(labels).reshape(-1)))

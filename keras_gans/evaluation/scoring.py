@@ -86,7 +86,8 @@ def is_translation(meta_or_model) -> bool:
     return meta_or_model.kind == TRANSLATOR
 
 
-def check_translation_metrics(names):
+def check_translation_metrics(names) -> None:
+    """Raise a MetricError for metrics translators are not scored by."""
     bad = [m for m in names if m not in TRANSLATION_ALLOWED]
     if bad:
         raise metrics.MetricError(
@@ -225,7 +226,8 @@ def table(scores):
                      for r in rows)
 
 
-def write_json(path, scores, **context):
+def write_json(path, scores, **context) -> pathlib.Path:
+    """Write the scores (and `context`) as JSON, atomically."""
     payload = dict(context, scores=[s.to_dict() for s in scores])
     text = json.dumps(payload, indent=2, default=str)
     files.atomic_write_file(path, lambda tmp: pathlib.Path(tmp).write_text(text))

@@ -35,6 +35,7 @@ def class_cross_entropy(class_logits, labels):
 
 
 def class_accuracy(class_logits, labels):
+    """The share of images whose most likely class is their label."""
     predicted = tf.argmax(tf.cast(class_logits, tf.float32), axis=-1, output_type=tf.int32)
     return tf.reduce_mean(tf.cast(
         tf.equal(predicted, tf.cast(tf.reshape(labels, [-1]), tf.int32)), tf.float32))

@@ -199,6 +199,7 @@ class CycleGAN(Translator):
 
     # ----------------------------------------------------------- the losses
     def unpack_pair(self, data):
+        """(a, b) from a batch of both domains."""
         if isinstance(data, dict):
             return data["a"], data["b"]
         if isinstance(data, (tuple, list)) and len(data) == 2:

@@ -15,6 +15,7 @@ def dcgan_init():
 
 
 def dcgan_bn():
+    """DCGAN's batch norm (momentum 0.9, gamma from N(1, 0.02))."""
     # synchronized: under a tf.distribute strategy the batch statistics cover the
     # global batch (as on one device); without one it is plain batch norm.
     return layers.BatchNormalization(

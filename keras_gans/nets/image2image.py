@@ -59,7 +59,8 @@ def default_residual_blocks(size):
     return 9 if size >= 256 else 6
 
 
-def check_image_shape(image_shape, d_layers=3):
+def check_image_shape(image_shape, d_layers: int = 3) -> None:
+    """Raise a ValueError for sizes the ResNet generator / PatchGAN cannot take."""
     height, width, channels = (int(s) for s in image_shape)
     # The generator halves the size twice and doubles it back; the
     # discriminator halves it d_layers times and then needs room for two 4x4

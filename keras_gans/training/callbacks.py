@@ -19,6 +19,9 @@ from keras_gans import files
 
 @dataclasses.dataclass
 class RunState:
+    """What the callbacks of one run share: the global step and its bounds,
+    where training diverged, the last sample grid and checkpoint."""
+
     step: int = 0                 # global training steps done
     total_steps: int | None = None
     steps_per_epoch: int | None = None
@@ -34,6 +37,8 @@ def _scalar(value):
 
 
 class StepCounter(keras.callbacks.Callback):
+    """Advance `state.step` after every batch (the first of the callbacks)."""
+
     def __init__(self, state):
         super().__init__()
         self.state = state
@@ -119,6 +124,7 @@ class SampleGrid(keras.callbacks.Callback):
             self.write(self.directory / f"{self.prefix}_{epoch + 1:04d}.png")
 
     def write(self, path):
+        """Write the grid of `inputs` to `path`; returns the path."""
         grid = self.model.sample_grid(self.inputs)
         if self.state is not None:
             self.state.last_grid = grid

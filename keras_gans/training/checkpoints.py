@@ -32,6 +32,9 @@ def _extra_variables(model):
 
 
 class CheckpointManager:
+    """The checkpoints of one run in `directory`: save (keeping the newest
+    `keep`), find and restore them."""
+
     def __init__(self, directory, model, keep=3):
         self.directory = pathlib.Path(directory)
         self.model = model
@@ -49,6 +52,7 @@ class CheckpointManager:
         return sorted(found)
 
     def latest(self):
+        """(step, path) of the newest checkpoint, or (0, None)."""
         found = self.all()
         return found[-1] if found else (0, None)
 

@@ -77,7 +77,8 @@ def tf_config(required=False):
     return config
 
 
-def make(name="auto"):
+def make(name: str = "auto") -> tf.distribute.Strategy:
+    """The `tf.distribute` strategy called `name` (see the module's list)."""
     name = (name or "auto").lower()
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}.")
@@ -115,7 +116,8 @@ def is_chief():
     return kind == "worker" and index == 0 and not has_chief
 
 
-def describe(strategy):
+def describe(strategy) -> str:
+    """A strategy in words for the training log ("one device", ...)."""
     kind = type(strategy).__name__
     if kind == "_DefaultDistributionStrategy":
         return "one device"

@@ -92,6 +92,9 @@ def model_options(cls_or_name):
 
 @dataclasses.dataclass
 class Recipe:
+    """A resolved recipe: the entry, its model class name, the paper, the
+    default data, the constructor arguments and the training options."""
+
     entry: str
     model: str
     paper: str
@@ -102,18 +105,21 @@ class Recipe:
     train: dict
 
     @property
-    def model_class(self):
+    def model_class(self) -> type:
+        """The model class (imports it, so TensorFlow)."""
         return models.get(self.model)
 
     def options(self):
         """All settable names -> current values (model and train)."""
         return {**self.model_kwargs, **self.train, "data": self.data}
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
+        """The recipe as a JSON-able dict (recipe.json)."""
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d):
+    def from_dict(cls, d: dict) -> "Recipe":
+        """The recipe `to_dict` wrote."""
         return cls(**d)
 
     def override(self, overrides):

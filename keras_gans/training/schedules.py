@@ -58,7 +58,8 @@ class LinearDecay(keras.callbacks.Callback):
             step, total = self.epoch * self.steps + int(batch), self.total
         self.set_factor(linear_decay_factor(step, total, self.start))
 
-    def set_factor(self, factor):
+    def set_factor(self, factor: float) -> None:
+        """Set every optimizer's rate to its base rate times `factor`."""
         self.factor = factor
         for attr, base in self.base_rates.items():
             getattr(self.model, attr).learning_rate = base * factor

@@ -47,6 +47,9 @@ class TrainingInterrupted(RuntimeError):
 
 @dataclasses.dataclass
 class RunInfo:
+    """What a run directory's recipe.json records: the recipe, the data's
+    image shape and classes, the precision and the seed."""
+
     run_dir: pathlib.Path
     recipe: recipes.Recipe
     image_shape: tuple
@@ -54,17 +57,20 @@ class RunInfo:
     policy: str
     seed: int | None
 
-    def to_json(self):
+    def to_json(self) -> dict:
+        """The record as recipe.json holds it."""
         return {"recipe": self.recipe.to_dict(), "image_shape": list(self.image_shape),
                 "num_classes": self.num_classes, "precision": self.policy, "seed": self.seed}
 
-    def save(self):
+    def save(self) -> None:
+        """Write RUN_DIR/recipe.json atomically."""
         text = json.dumps(self.to_json(), indent=2)
         files.atomic_write_file(self.run_dir / "recipe.json",
                                 lambda tmp: pathlib.Path(tmp).write_text(text))
 
     @classmethod
-    def load(cls, run_dir):
+    def load(cls, run_dir) -> "RunInfo":
+        """The record of `run_dir`; a clear error where it has none or a damaged one."""
         run_dir = pathlib.Path(run_dir)
         path = run_dir / "recipe.json"
         if not path.exists():
@@ -110,7 +116,8 @@ def check_resumable(old, recipe, image_shape):
             f"resume it with the same options, or start a new run with another --out.")
 
 
-def build_model(recipe, image_shape, num_classes=None, seed=None):
+def build_model(recipe: recipes.Recipe, image_shape, num_classes: int | None = None,
+                seed: int | None = None):
     """The recipe's model for data of `image_shape` (and `num_classes`, which
     models of the conditional kind are built for)."""
     cls = recipe.model_class
@@ -125,7 +132,7 @@ def build_model(recipe, image_shape, num_classes=None, seed=None):
     return cls(**kwargs)
 
 
-def compile_model(model, recipe, xla=False):
+def compile_model(model, recipe: recipes.Recipe, xla: bool = False):
     """`model` compiled with one Adam per optimizer it declares, at the
     recipe's `<name>_lr`, `beta_1` and `beta_2`."""
     t = recipe.train
@@ -137,7 +144,7 @@ def compile_model(model, recipe, xla=False):
     return model
 
 
-def load_run(run_dir, checkpoint=None):
+def load_run(run_dir, checkpoint=None) -> tuple:
     """(model with the latest checkpoint's weights, RunInfo) for a run directory."""
     info = RunInfo.load(run_dir)
     precision_lib.apply(info.policy)
@@ -149,7 +156,9 @@ def load_run(run_dir, checkpoint=None):
     return model, info
 
 
-def export_run(model, info, out=None):
+def export_run(model, info: RunInfo, out=None) -> pathlib.Path:
+    """Export `model` of run `info` to `out` (default RUN_DIR/export) with the
+    run's facts (entry, paper, precision, data) in its metadata."""
     out = pathlib.Path(out) if out else info.run_dir / "export"
     return export_lib.export(model, out, metadata={
         "entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
@@ -169,7 +178,7 @@ def auto_xla(model_class, strategy=None):
         return False
     if strategy is not None and strategy.num_replicas_in_sync > 1:
         return False
-    return bool(getattr(model_class, "xla_on_cpu", False))
+    return bool(model_class.xla_on_cpu)
 
 
 def plural(n, word):
