@@ -83,3 +83,15 @@ def test_old_cyclegan_export_translates(tmp_path):
     result = run("translate", old, image, "-o", tmp_path / "out", "--direction", "b2a")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "in.png").exists()
+
+
+def test_exports_of_before_tell_their_kind_by_their_facts():
+    from keras_gans import evaluation, export as export_lib
+    old = {name: json.loads((FIXTURES / name / "export" / export_lib.META_FILE).read_text())
+           for name in ("dcgan", "cyclegan")}
+    assert all("kind" not in meta for meta in old.values())  # written before kinds
+    assert export_lib.kind_of(old["dcgan"]) == "latent"
+    assert export_lib.kind_of(old["cyclegan"]) == "translator"
+    assert evaluation.is_translation(old["cyclegan"]) and not evaluation.is_translation(
+        old["dcgan"])
+    assert export_lib.kind_of({"latent_dim": 8, "num_classes": 10}) == "conditional"

@@ -119,7 +119,7 @@ class EvaluateEvery(keras.callbacks.Callback):
             getattr(self.model, "diverged_at", None)
         if (epoch + 1) % self.every or diverged:
             return  # after a divergence the generator is NaN: nothing to score
-        if self.translation:
+        if is_translation(self.model):
             a, b = self.real
             scores = translation_scores(self.model.translate, a[:self.n], b[:self.n],
                                         [self.metric], self.extractor, self.classifier,

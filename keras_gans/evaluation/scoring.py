@@ -57,7 +57,7 @@ def generate_from_export(loaded, meta, n, seed=0, batch_size=500):
 
     Conditional exports get labels 0, 1, 2, ... in turn."""
     from keras_gans import export as export_lib
-    conditional = meta["kind"] == CONDITIONAL
+    conditional = export_lib.kind_of(meta, loaded) == CONDITIONAL
     labels = np.arange(n) % int(meta["num_classes"]) if conditional else None
     latent_dim = meta.get("latent_dim")
     out = []
@@ -79,10 +79,11 @@ DIRECTIONS = ("a2b", "b2a")
 
 
 def is_translation(meta_or_model) -> bool:
-    """Whether an export's metadata (as `keras_gans.export.load` returns it)
-    or a model is of the image-to-image kind."""
+    """Whether an export's metadata (keras_gans.json) or a model is of the
+    image-to-image kind."""
     if isinstance(meta_or_model, dict):
-        return meta_or_model["kind"] == TRANSLATOR
+        from keras_gans import export as export_lib
+        return export_lib.kind_of(meta_or_model) == TRANSLATOR
     return meta_or_model.kind == TRANSLATOR
 
 
