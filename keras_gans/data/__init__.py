@@ -54,8 +54,9 @@ def _looks_like_path(name):
     return os.sep in name or "/" in name or name.startswith(".") or name.endswith(".npz")
 
 
-def load(name=None, batch_size=64, image_size=None, channels=None, split="train",
-         labels=None, shuffle=True, seed=None, data_dir=None):
+def load(name: str | None = None, batch_size: int = 64, image_size=None,
+         channels: int | None = None, split: str = "train", labels: bool | None = None,
+         shuffle: bool = True, seed: int | None = None, data_dir: str | None = None) -> ImageData:
     """Load images as an `ImageData` (dataset of float32 images in [-1, 1]).
 
     Args:
@@ -110,7 +111,8 @@ def load(name=None, batch_size=64, image_size=None, channels=None, split="train"
     return data
 
 
-def load_arrays(name=None, split="train", image_size=None, channels=None, limit=None):
+def load_arrays(name: str | None = None, split: str = "train", image_size=None,
+                channels: int | None = None, limit: int | None = None) -> tuple:
     """All images of a source as (float32 images in [-1, 1], labels or None) numpy
     arrays; for evaluation and tests. `limit` caps the number of images."""
     data = load(name, batch_size=1, image_size=image_size, channels=channels, split=split,

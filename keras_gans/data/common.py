@@ -48,7 +48,9 @@ class ImageData:
         return self.num_examples // self.batch_size
 
 
-def finish(ds, n, batch_size, shuffle, seed, source):
+def finish(ds: tf.data.Dataset, n: int | None, batch_size: int, shuffle: bool,
+           seed: int | None, source: str) -> tf.data.Dataset:
+    """`ds` shuffled (when asked), after checking it holds one batch at least."""
     if n is not None and n < batch_size:
         raise DataError(f"{source} has {n} images, fewer than one batch of {batch_size}: "
                         f"lower the batch size (--batch-size).")
@@ -57,8 +59,9 @@ def finish(ds, n, batch_size, shuffle, seed, source):
     return ds
 
 
-def from_arrays(x, y=None, batch_size=64, image_size=None, channels=None, shuffle=True,
-                seed=None, source="arrays", class_names=None):
+def from_arrays(x, y=None, batch_size: int = 64, image_size=None, channels: int | None = None,
+                shuffle: bool = True, seed: int | None = None, source: str = "arrays",
+                class_names: list | None = None) -> ImageData:
     """An `ImageData` from uint8 images (N, H, W, C) and optional int labels."""
     x = np.asarray(x)
     if x.ndim == 3:
@@ -83,7 +86,7 @@ def from_arrays(x, y=None, batch_size=64, image_size=None, channels=None, shuffl
     return ImageData(ds, (*size, out_channels), num_classes, n, batch_size, source, class_names)
 
 
-def name_some(paths, count=3):
+def name_some(paths: list, count: int = 3) -> str:
     """A few of `paths` for a message ("a, b, c and 4 more")."""
     shown = ", ".join(paths[:count])
     return shown + (f" and {len(paths) - count} more" if len(paths) > count else "")

@@ -19,6 +19,8 @@ reference training.
 scikit-learn ships (a Chinese temple vs. a dahlia), for offline demos and tests.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import os
 import pathlib
@@ -45,7 +47,7 @@ class UnpairedImageData(ImageData):
     fixed: object = None
 
 
-def load_size_for(size):
+def load_size_for(size) -> tuple:
     """The size images are resized to before the random crop: 286/256 of it."""
     return tuple(int(round(s * PAPER_LOAD_SIZE / PAPER_SIZE)) for s in size)
 
@@ -189,8 +191,10 @@ def _plain(img, size):
     return decode.to_unit(img, size, method="bicubic")
 
 
-def load_unpaired(name, batch_size=1, image_size=None, channels=None, split="train",
-                  shuffle=True, augment_images=None, seed=None, data_dir=None, load_size=None):
+def load_unpaired(name: str, batch_size: int = 1, image_size=None, channels: int | None = None,
+                  split: str = "train", shuffle: bool = True, augment_images: bool | None = None,
+                  seed: int | None = None, data_dir: str | None = None,
+                  load_size=None) -> UnpairedImageData:
     """Two unpaired image domains as an `UnpairedImageData` of `(a, b)` batches.
 
     Args:
@@ -266,7 +270,7 @@ def _plain_images(source, split, d, channels, size, choose):
     return images[keep].astype("float32")
 
 
-def is_unpaired(name):
+def is_unpaired(name) -> bool:
     """Whether `name` is two-domain data: a folder with trainA/ and trainB/, or
     one of the CycleGAN dataset names."""
     text = str(name)
@@ -276,7 +280,8 @@ def is_unpaired(name):
     return _config_name(text) in CYCLE_GAN_SETS
 
 
-def domain_labelled(name, image_size=None, channels=None, data_dir=None):
+def domain_labelled(name: str, image_size=None, channels: int | None = None,
+                    data_dir: str | None = None) -> tuple:
     """Every image of both domains (train and test splits) with its domain as
     the label, A = 0 and B = 1: data for the domain classifier."""
     xs, ys = [], []
@@ -289,8 +294,9 @@ def domain_labelled(name, image_size=None, channels=None, data_dir=None):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def domain_arrays(name, image_size=None, channels=None, split=None, n=None, seed=0,
-                  data_dir=None):
+def domain_arrays(name: str, image_size=None, channels: int | None = None,
+                  split: str | None = None, n: int | None = None, seed: int = 0,
+                  data_dir: str | None = None) -> tuple:
     """Un-augmented images of both domains, for evaluation: `(a, b, split)`.
 
     Each domain gives up to `n` images (all of them when `n` is None), a
@@ -312,7 +318,8 @@ def domain_arrays(name, image_size=None, channels=None, split=None, n=None, seed
 
 
 # ------------------------------------------------------------ offline data
-def make_photo_domains(path, image_size=64, train=60, test=8, seed=0):
+def make_photo_domains(path, image_size: int = 64, train: int = 60, test: int = 8,
+                       seed: int = 0) -> pathlib.Path:
     """Write a two-domain folder cut from scikit-learn's sample photos: domain
     A from `china.jpg` (a temple under a pale sky), domain B from `flower.jpg`
     (an orange dahlia on dark green). Each image is a random square crop

@@ -16,6 +16,8 @@ list of metric names on real and generated images and returns `Score`s that
 each say how many real and fake samples they used.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 
@@ -73,7 +75,7 @@ def _features(x, name="features"):
     return x
 
 
-def feature_statistics(features):
+def feature_statistics(features) -> tuple:
     """(mean, covariance) of a set of feature vectors (rows)."""
     x = _features(features)
     if len(x) < 2:
@@ -87,7 +89,7 @@ def _sqrt_psd(a):
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
 
-def frechet_distance(a, b):
+def frechet_distance(a, b) -> float:
     """Frechet distance between Gaussians fitted to two feature sets.
 
     d^2 = |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)).
@@ -133,7 +135,8 @@ def mmd2_unbiased(x, y, kernel=polynomial_kernel):
     return float(term_x + term_y - 2.0 * k_xy.mean())
 
 
-def kernel_distance(real, fake, num_subsets=100, subset_size=1000, seed=0):
+def kernel_distance(real, fake, num_subsets: int = 100, subset_size: int = 1000,
+                    seed: int = 0) -> tuple:
     """Kernel Inception Distance (Binkowski et al. 2018): the unbiased MMD^2
     with a cubic polynomial kernel, averaged over random subsets.
 
@@ -156,7 +159,7 @@ def kernel_distance(real, fake, num_subsets=100, subset_size=1000, seed=0):
     return float(np.mean(values)), float(np.std(values))
 
 
-def inception_score(probs, splits=10):
+def inception_score(probs, splits: int = 10) -> tuple:
     """exp(E_x KL(p(y|x) || p(y))) of class probabilities (rows sum to 1),
     as (mean, std) over `splits` equal parts (Salimans et al. 2016)."""
     p = _features(probs, "class probabilities")
@@ -197,7 +200,7 @@ def _coverage(manifold, radii, queries, batch=1024):
     return inside / len(queries)
 
 
-def precision_recall(real, fake, k=3):
+def precision_recall(real, fake, k: int = 3) -> tuple:
     """Improved precision and recall (Kynkaanniemi et al. 2019).
 
     Each set's manifold is the union of balls around its points reaching to
@@ -268,9 +271,9 @@ class FeatureExtractor:
         raise NotImplementedError
 
 
-def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=None, seed=0,
-             kid_subsets=100, kid_subset_size=1000, pr_k=3, is_splits=10, parzen_valid=None,
-             parzen_held_out=None):
+def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=None,
+             seed: int = 0, kid_subsets: int = 100, kid_subset_size: int = 1000, pr_k: int = 3,
+             is_splits: int = 10, parzen_valid=None, parzen_held_out=None) -> list:
     """Scores of generated images `fake` against real images `real`.
 
     Args:

@@ -17,6 +17,8 @@ in code. A key that is neither fails loudly, listing the valid ones.
     d_lr = 0.0002                  # (d_lr and g_lr for the GANs)
 """
 
+from __future__ import annotations
+
 import copy
 import dataclasses
 import math
@@ -69,7 +71,7 @@ def zoo_dir() -> pathlib.Path:
         return root / "zoo"
 
 
-def entries():
+def entries() -> list[str]:
     """Names of the zoo's entries."""
     return sorted(p.stem for p in zoo_dir().glob("*.toml"))
 
@@ -82,7 +84,7 @@ def train_options(model: str) -> dict:
     return {**TRAIN_DEFAULTS, **rates}
 
 
-def model_options(cls_or_name):
+def model_options(cls_or_name) -> dict:
     """{name: default} of a model class's constructor arguments a recipe can set
     (given the class, or its name: then without importing it)."""
     if isinstance(cls_or_name, str):
@@ -109,7 +111,7 @@ class Recipe:
         """The model class (imports it, so TensorFlow)."""
         return models.get(self.model)
 
-    def options(self):
+    def options(self) -> dict:
         """All settable names -> current values (model and train)."""
         return {**self.model_kwargs, **self.train, "data": self.data}
 
@@ -122,7 +124,7 @@ class Recipe:
         """The recipe `to_dict` wrote."""
         return cls(**d)
 
-    def override(self, overrides):
+    def override(self, overrides: dict) -> "Recipe":
         """A copy with `{name: value}` applied; values may be strings from the CLI."""
         new = copy.deepcopy(self)
         defaults_model = model_options(self.model)
@@ -174,7 +176,7 @@ TRAIN_CHECKS = {
 LEARNING_RATE_CHECK = _number(lambda v: v > 0, "a number > 0")
 
 
-def check_train_option(key, value, what=None):
+def check_train_option(key: str, value, what: str | None = None):
     """`value` for training option `key`, checked (`image_size` also accepts
     "H,W" or "HxW"; `<name>_lr` a number > 0); a `RecipeError` says what the
     option takes (`what` it is for)."""
@@ -206,7 +208,7 @@ def _image_size(value):
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-def parse_value(key, value, default):
+def parse_value(key: str, value, default):
     """Coerce `value` (often a CLI string) to the type of `default`."""
     if not isinstance(value, str):
         if isinstance(default, tuple) and isinstance(value, list):
@@ -244,7 +246,7 @@ def parse_value(key, value, default):
                           f"{type(default).__name__} (default {default!r}).") from None
 
 
-def load(name_or_path):
+def load(name_or_path) -> Recipe:
     """A `Recipe` from a zoo entry name or a path to a .toml recipe."""
     path = pathlib.Path(str(name_or_path))
     if not (path.suffix == ".toml" and path.is_file()):
@@ -262,7 +264,7 @@ def load(name_or_path):
     return from_mapping(raw, entry=path.stem, where=str(path))
 
 
-def from_mapping(raw, entry="custom", where="recipe"):
+def from_mapping(raw: dict, entry: str = "custom", where: str = "recipe") -> Recipe:
     """A `Recipe` from a parsed TOML mapping (unknown keys raise `RecipeError`)."""
     unknown = sorted(set(raw) - set(TOP_LEVEL))
     if unknown:

@@ -14,6 +14,8 @@ Running again into the same RUN_DIR resumes from the latest checkpoint, mid-epoc
 included; Ctrl-C saves a checkpoint before stopping.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import json
 import math
@@ -99,7 +101,7 @@ def resumable(option: str) -> bool:
     return option in RESUMABLE or option.endswith("_lr")
 
 
-def check_resumable(old, recipe, image_shape):
+def check_resumable(old: RunInfo, recipe: recipes.Recipe, image_shape) -> None:
     """Raise if `recipe` cannot continue the run recorded in `old`."""
     before = json.loads(json.dumps(old.recipe.options()))
     now = json.loads(json.dumps(recipe.options()))  # tuples -> lists, as stored
@@ -165,7 +167,7 @@ def export_run(model, info: RunInfo, out=None) -> pathlib.Path:
         "data": info.recipe.data})
 
 
-def auto_xla(model_class, strategy=None):
+def auto_xla(model_class: type, strategy=None) -> bool:
     """XLA default, by measurement (benchmarks/README.md), per device and model:
 
     - CPU: off, except for models that set `xla_on_cpu = True`. Plain graph mode
@@ -181,13 +183,14 @@ def auto_xla(model_class, strategy=None):
     return bool(model_class.xla_on_cpu)
 
 
-def plural(n, word):
+def plural(n: int, word: str) -> str:
     """'1 epoch', '2 epochs'."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, strategy="auto",
-        xla=None, tensorboard=True, restart=False):
+def run(recipe: recipes.Recipe, out, precision: str = "auto", seed: int | None = None,
+        verbose="auto", log=print, strategy="auto", xla: bool | None = None,
+        tensorboard: bool = True, restart: bool = False) -> tuple:
     """Train `recipe` into run directory `out`; returns (model, RunInfo, History).
 
     A run directory with checkpoints is resumed from the latest (unless
@@ -297,7 +300,7 @@ def run(recipe, out, precision="auto", seed=None, verbose="auto", log=print, str
     return model, info, history
 
 
-def fit_verbosity(verbose="auto", stream=None):
+def fit_verbosity(verbose="auto", stream=None) -> int:
     """Keras's `verbose` for `fit`: "auto" is the progress bar (1) on a terminal
     and one line per epoch (2) elsewhere (a log file, a pipe, CI, nohup), where
     the bar's carriage-return updates would pile up in the log."""
@@ -310,7 +313,8 @@ def fit_verbosity(verbose="auto", stream=None):
         return 2
 
 
-def fit_from_step(model, dataset, state, epochs, callbacks, verbose="auto"):
+def fit_from_step(model, dataset, state: cb.RunState, epochs: int, callbacks: list,
+                  verbose="auto"):
     """`fit` from global step `state.step`: first the rest of a cut-off epoch,
     then whole epochs (Keras cannot start an epoch in its middle)."""
     verbose = fit_verbosity(verbose)
