@@ -92,7 +92,7 @@ class ConditionalBase(GAN):
         says how to get labelled data otherwise)."""
         return super().load_data(name, **{**kwargs, "labels": True})
 
-    def unpack(self, data):
+    def unpack(self, data) -> tuple:
         images, labels = super().unpack(data)
         if labels is None:
             raise ValueError(f"{type(self).__name__} trains on (images, labels) batches, but the "
@@ -100,7 +100,7 @@ class ConditionalBase(GAN):
                              f"labels=True).")
         return images, labels
 
-    def split_inputs(self, inputs):
+    def split_inputs(self, inputs) -> tuple:
         """(z, labels) from {"z", "label"} or (z, label)."""
         if isinstance(inputs, dict):
             return inputs["z"], inputs["label"]
@@ -110,7 +110,7 @@ class ConditionalBase(GAN):
                          f"{{'z': z, 'label': label}}, not latents alone.")
 
     # -------------------------------------------------------------- hooks
-    def generate_fake(self, z, labels, training=True):
+    def generate_fake(self, z: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
         return self.generator([z, tf.cast(labels, tf.int32)], training=training)
 
     def call(self, inputs, training=False):
@@ -131,7 +131,7 @@ class ConditionalBase(GAN):
         return {**super().get_config(), "num_classes": self.num_classes}
 
     # ------------------------------------------------------------- export
-    def export_endpoints(self):
+    def export_endpoints(self) -> dict:
         """`generate({"z": float32 (n, latent_dim), "label": int32 (n,)})`;
         labels outside [0, num_classes) fail with an InvalidArgumentError."""
         spec = {"z": tf.TensorSpec([None, self.latent_dim], tf.float32, name="z"),
@@ -156,18 +156,18 @@ class ConditionalBase(GAN):
 
         return {"generate": (generate, [spec])}
 
-    def export_metadata(self):
+    def export_metadata(self) -> dict:
         return {**super().export_metadata(), "num_classes": self.num_classes}
 
     # ------------------------------------------------------ sample grids
-    def sample_inputs(self, data, n, seed):
+    def sample_inputs(self, data, n: int, seed: int):
         """Latents and labels for a grid with one row per class (n / classes
         images each, at least one)."""
         per_class = max(1, int(n) // self.num_classes)
         labels = per_class_labels(self.num_classes, per_class)
         return {"z": self.latents(len(labels), seed), "label": labels}
 
-    def sample_grid(self, inputs):
+    def sample_grid(self, inputs) -> np.ndarray:
         from keras_gans import files
         per_class = math.ceil(len(inputs["label"]) / self.num_classes)
         images = keras.ops.convert_to_numpy(self(inputs, training=False))

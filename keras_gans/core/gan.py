@@ -31,11 +31,11 @@ class GAN(Adversarial):
         latent_dim: size of the latent vector z.
         d_steps: discriminator updates per generator update (the k of
             Algorithm 1 in Goodfellow et al. 2014).
-        loss: adversarial loss, a name from `keras_gans.losses.LOSSES`:
+        loss: adversarial loss, a name from `keras_gans.core.losses.LOSSES`:
             "non_saturating" (default), "minimax", "least_squares", "hinge".
         seed: seed of the latent sampler (a `keras.random.SeedGenerator`).
         augment: DiffAugment policy for D's inputs, real and fake, in both
-            players' steps (Zhao et al. 2020; `keras_gans.augment`), e.g.
+            players' steps (Zhao et al. 2020; `keras_gans.core.augment`), e.g.
             "translation,cutout"; "" for none.
         ema_decay: keep an exponential moving average of G's weights
             (Yazici et al., ICLR 2019) with this decay, e.g. 0.999, and sample,
@@ -43,7 +43,7 @@ class GAN(Adversarial):
             min(decay, (1 + t) / (10 + t)) over G's steps t.
         lr_decay_start: fraction of a `keras-gans train` run at the base
             learning rates, after which both decay linearly to zero by the last
-            step (`keras_gans.schedules.LinearDecay`); 1 for constant rates.
+            step (`keras_gans.training.schedules.LinearDecay`); 1 for constant rates.
     """
 
     kind = LATENT
@@ -125,7 +125,7 @@ class GAN(Adversarial):
             for average, value in pairs:
                 move(average, value)
 
-    def augment(self, images, training=True):
+    def augment(self, images: tf.Tensor, training: bool = True) -> tf.Tensor:
         """D's view of a batch: DiffAugment when `augment` is on and training."""
         if not self.augment_policy or not training:
             return images
@@ -161,7 +161,7 @@ class GAN(Adversarial):
         return latent_lib.draw(n, self.latent_dim, seed)
 
     # ---------------------------------------------------------- train hooks
-    def unpack(self, data):
+    def unpack(self, data) -> tuple:
         """Split a dataset element into (images, labels or None)."""
         if isinstance(data, dict):
             return data["image"], data.get("label")
@@ -169,7 +169,7 @@ class GAN(Adversarial):
             return data[0], (data[1] if len(data) > 1 else None)
         return data, None
 
-    def sample_latents(self, batch_size):
+    def sample_latents(self, batch_size) -> tf.Tensor:
         """Latents for this replica's part of the batch.
 
         Every replica draws the whole global batch from the same seed and keeps
@@ -183,15 +183,16 @@ class GAN(Adversarial):
             return z
         return tf.slice(z, [replica * batch_size, 0], [batch_size, self.latent_dim])
 
-    def generate_fake(self, z, labels, training=True):
+    def generate_fake(self, z: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
         """Images for latents (and labels, in conditional models)."""
         return self.generator(z, training=training)
 
-    def discriminate(self, images, labels, training=True):
+    def discriminate(self, images: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
         """Discriminator logits for images (and labels, in conditional models)."""
         return self.discriminator(images, training=training)
 
-    def discriminator_loss(self, real, labels, z, training=True):
+    def discriminator_loss(self, real: tf.Tensor, labels, z: tf.Tensor,
+                           training: bool = True) -> tuple[tf.Tensor, dict]:
         """Per-example D loss and values to log."""
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
         real_logits = self.discriminate(self.augment(real, training), labels, training=training)
@@ -200,7 +201,8 @@ class GAN(Adversarial):
         return per_example, {"d_real": self.probability(real_logits),
                              "d_fake": self.probability(fake_logits)}
 
-    def generator_loss(self, z, labels, training=True):
+    def generator_loss(self, z: tf.Tensor, labels,
+                       training: bool = True) -> tuple[tf.Tensor, dict]:
         """Per-example G loss and values to log."""
         fake = self.generate_fake(z, labels, training=training)
         fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
@@ -236,7 +238,7 @@ class GAN(Adversarial):
         return self.record(logs)
 
     # ---------------------------------------------------------------- export
-    def export_endpoints(self):
+    def export_endpoints(self) -> dict:
         """`generate(z)`: float32 (n, latent_dim) latents to images in [-1, 1]."""
         spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
 
@@ -245,14 +247,14 @@ class GAN(Adversarial):
 
         return {"generate": (generate, [spec])}
 
-    def export_metadata(self):
+    def export_metadata(self) -> dict:
         return {"latent_dim": self.latent_dim, **super().export_metadata()}
 
     # ------------------------------------------------------ data and grids
-    def sample_inputs(self, data, n, seed):
+    def sample_inputs(self, data, n: int, seed: int):
         """Fixed inputs for the per-epoch sample grids (here: `n` latents)."""
         return self.latents(n, seed)
 
-    def sample_grid(self, inputs):
+    def sample_grid(self, inputs) -> np.ndarray:
         from keras_gans import files
         return files.grid(keras.ops.convert_to_numpy(self(inputs, training=False)))

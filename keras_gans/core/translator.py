@@ -63,7 +63,7 @@ class Translator(Adversarial):
         return np.concatenate(out).astype("float32")
 
     # ---------------------------------------------------------------- export
-    def export_endpoints(self):
+    def export_endpoints(self) -> dict:
         """One endpoint per direction, e.g. `a2b(images)` and `b2a(images)`:
         NHWC float32 in [-1, 1], any batch size, the trained height/width/channels."""
         spec = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
@@ -73,11 +73,11 @@ class Translator(Adversarial):
 
         return {d: (endpoint(net), [spec]) for d, net in self.translators().items()}
 
-    def export_metadata(self):
+    def export_metadata(self) -> dict:
         return {**super().export_metadata(), "endpoints": ",".join(self.directions)}
 
     # ------------------------------------------------------ data and grids
-    def sample_inputs(self, data, n, seed):
+    def sample_inputs(self, data, n: int, seed: int):
         """`n` fixed images of each domain (the test split's when there is one)."""
         fixed = getattr(data, "fixed", None)
         if fixed is not None:

@@ -9,9 +9,9 @@ The math works on numpy arrays and needs no network:
     parzen(fake_pixels, valid_pixels, test_pixels)         # Goodfellow et al. 2014, Table 1
 
 Features come from a `FeatureExtractor`: the FID Inception network
-(`keras_gans.inception`, weights converted once from the standard file) or a
+(`keras_gans.evaluation.inception`, weights converted once from the standard file) or a
 small digit/fashion classifier trained on the real data by
-`keras-gans train-classifier` (`keras_gans.classifier`). `evaluate()` runs a
+`keras-gans train-classifier` (`keras_gans.evaluation.classifier`). `evaluate()` runs a
 list of metric names on real and generated images and returns `Score`s that
 each say how many real and fake samples they used.
 """

@@ -10,7 +10,7 @@ distribution over the classes. With
 
 D is trained to maximise L_S + L_C and G to maximise L_C - L_S. Here the
 source term is the model's adversarial loss (non-saturating by default, any
-of `keras_gans.losses`) and the class terms are cross-entropies weighted by
+of `keras_gans.core.losses`) and the class terms are cross-entropies weighted by
 `class_weight` (1 in the paper), so per example
 
     D loss = adv_D(real, fake) + class_weight * (CE(real, c) + CE(fake, c))
@@ -20,6 +20,8 @@ Networks: ConditionalGAN's generator, a DCGAN generator fed [z, one-hot(c)],
 and the DCGAN discriminator's convolutional trunk with two heads (one source
 logit, `num_classes` class logits; `keras_gans.nets.conditional`).
 """
+
+from __future__ import annotations
 
 import tensorflow as tf
 
@@ -66,7 +68,7 @@ class ACGAN(ConditionalGAN):
         super().__init__(**kwargs)
         self.hparams = {**self.hparams, "class_weight": self.class_weight}
 
-    def discriminate(self, images, labels, training=True):
+    def discriminate(self, images: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
         """Source logits only (the real/fake head); see `classify` for the other."""
         return self.discriminator(images, training=training)[0]
 
@@ -74,7 +76,8 @@ class ACGAN(ConditionalGAN):
         """The auxiliary classifier's class logits for `images` in [-1, 1]."""
         return self.discriminator(images, training=training)[1]
 
-    def discriminator_loss(self, real, labels, z, training=True):
+    def discriminator_loss(self, real: tf.Tensor, labels, z: tf.Tensor,
+                           training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
         real_source, real_classes = self.discriminator(self.augment(real, training),
                                                        training=training)
@@ -90,7 +93,8 @@ class ACGAN(ConditionalGAN):
                              "acc_real": class_accuracy(real_classes, labels),
                              "acc_fake": class_accuracy(fake_classes, labels)}
 
-    def generator_loss(self, z, labels, training=True):
+    def generator_loss(self, z: tf.Tensor, labels,
+                       training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = self.generate_fake(z, labels, training=training)
         fake_source, fake_classes = self.discriminator(self.augment(fake, training),
                                                        training=training)

@@ -14,13 +14,15 @@ with lambda = 10, identity = 0.5 and least-squares adversarial losses
 from a history of 50 past fakes half of the time (`ImagePool`). The networks
 are `keras_gans.nets.image2image`'s ResNet generator and 70x70 PatchGAN. Adam
 (2e-4, beta_1 0.5) at a constant rate for the first half of training, then
-decaying linearly to zero (`keras_gans.schedules.LinearDecay`).
+decaying linearly to zero (`keras_gans.training.schedules.LinearDecay`).
 
 One `train_step` updates G and F together (optimizer "g"), then D_A and D_B
 together (optimizer "d"), through `ZooModel.update`, so mixed precision, loss
 scaling and `tf.distribute` loss averaging are the core's; translating, the
 export's `a2b`/`b2a` endpoints and the fixed sample images are `Translator`'s.
 """
+
+from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
@@ -147,11 +149,11 @@ class CycleGAN(Translator):
         pool_size: past fakes kept for each discriminator (50; 0: none).
         lr_decay_start: fraction of training at the base learning rate before
             the linear decay to zero (0.5: the paper's 100 + 100 epochs).
-        loss: adversarial loss from `keras_gans.losses` ("least_squares").
+        loss: adversarial loss from `keras_gans.core.losses` ("least_squares").
         seed: seed of the image pools' random choices.
     """
 
-    # Measured on a 2-core CPU: XLA made this step 1.3x faster (see train.auto_xla).
+    # Measured on a 2-core CPU: XLA made this step 1.3x faster (see training.train.auto_xla).
     xla_on_cpu = True
     directions = ("a2b", "b2a")
 
@@ -176,9 +178,9 @@ class CycleGAN(Translator):
         g = image2image.resnet_generator(image_shape, g_filters, blocks, name="generator_a2b")
         f = image2image.resnet_generator(image_shape, g_filters, blocks, name="generator_b2a")
         d_b = image2image.patch_discriminator(image_shape, d_filters, d_layers,
-                                               name="discriminator_b")
+                                              name="discriminator_b")
         d_a = image2image.patch_discriminator(image_shape, d_filters, d_layers,
-                                               name="discriminator_a")
+                                              name="discriminator_a")
         super().__init__(g, d_b, image_shape=image_shape, loss=loss, seed=seed,
                          lr_decay_start=lr_decay_start, **kwargs)
         self.generator_b2a = f
@@ -188,7 +190,7 @@ class CycleGAN(Translator):
         self.pool_a = ImagePool(pool_size, image_shape, name="pool_a")
         self.pool_b = ImagePool(pool_size, image_shape, name="pool_b")
 
-    def translators(self):
+    def translators(self) -> dict:
         return {"a2b": self.generator, "b2a": self.generator_b2a}
 
     def generator_variables(self):
@@ -278,13 +280,13 @@ class CycleGAN(Translator):
     @classmethod
     def load_data(cls, name, batch_size=1, image_size=None, channels=None, seed=None, **kwargs):
         """Two unpaired domains as `(a, b)` batches (see
-        `keras_gans.unpaired.load_unpaired`), with the paper's resize, random
+        `keras_gans.data.unpaired.load_unpaired`), with the paper's resize, random
         crop and flip for training."""
         from keras_gans.data import unpaired
         return unpaired.load_unpaired(name, batch_size=batch_size, image_size=image_size,
                                       channels=channels, seed=seed, **kwargs)
 
-    def sample_grid(self, inputs):
+    def sample_grid(self, inputs) -> np.ndarray:
         """Rows of: real A, G(A), F(G(A)), real B, F(B), G(F(B))."""
         a, b = inputs
         fake_b = self.translate(a, "a2b")

@@ -32,7 +32,7 @@ class LinearDecay(keras.callbacks.Callback):
 
     def __init__(self, base_rates, start=0.5, state=None):
         super().__init__()
-        # With a `keras_gans.callbacks.RunState` (as `keras-gans train` passes),
+        # With a `keras_gans.training.callbacks.RunState` (as `keras-gans train` passes),
         # the position is its global step of its total steps, which stays right
         # across resumed runs that start in the middle of an epoch.
         self.state = state
