@@ -256,3 +256,20 @@ def test_readme_synopsis_lists_every_command_with_real_options():
             # Lower case: `--KEY VALUE` stands for recipe overrides.
             for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", word):
                 assert option in known, (name, option)
+
+
+def test_every_module_and_public_function_and_class_says_what_it_is():
+    """Issue 14: public functions and classes get a docstring (methods that
+    override Keras's keep Keras's), and every module opens with one."""
+    import ast
+    package = pathlib.Path(__file__).resolve().parent.parent / "keras_gans"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        where = path.relative_to(package.parent).as_posix()
+        if ast.get_docstring(tree) is None:
+            missing.append(where)
+        missing += [f"{where}: {node.name}" for node in tree.body
+                    if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                    and not node.name.startswith("_") and ast.get_docstring(node) is None]
+    assert not missing, missing

@@ -33,12 +33,15 @@ class AdversarialLoss:
     output = "sigmoid"
 
     def d_real(self, logits: tf.Tensor) -> tf.Tensor:
+        """D's element-wise loss on the logits of real images."""
         raise NotImplementedError
 
     def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
+        """D's element-wise loss on the logits of fakes."""
         raise NotImplementedError
 
     def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
+        """G's element-wise loss on the logits of its fakes."""
         raise NotImplementedError
 
     def discriminator(self, real_logits, fake_logits) -> tf.Tensor:

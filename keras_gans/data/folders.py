@@ -12,7 +12,9 @@ from keras_gans.data import decode
 from keras_gans.data.common import (IMAGE_SUFFIXES, DataError, DataWarning, ImageData, finish,
                                     name_some)
 
-def folder_files(root):
+def folder_files(root) -> tuple:
+    """(image files, labels or None, class names or None) of a folder: labels
+    when every image sits in a sub-folder (one a class)."""
     root = pathlib.Path(root)
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     if not files:

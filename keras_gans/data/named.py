@@ -40,7 +40,8 @@ def embedded_split_indices(y, split, seed=EMBEDDED_SPLIT_SEED):
     return np.flatnonzero(is_test if split == "test" else ~is_test)
 
 
-def embedded(split):
+def embedded(split: str) -> tuple:
+    """(uint8 images, labels, class names) of the embedded digits' `split`."""
     with np.load(EMBEDDED_FILE) as f:
         x, y = f["x"], f["y"].astype("int64")
     idx = embedded_split_indices(y, split)
@@ -60,7 +61,8 @@ FASHION_CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sanda
                    "shirt", "sneaker", "bag", "ankle boot"]
 
 
-def debian_fashion_mnist(split, root=None):
+def debian_fashion_mnist(split: str, root=None) -> tuple:
+    """(uint8 images, labels, class names) of Debian's Fashion-MNIST files."""
     root = pathlib.Path(root or DEBIAN_FASHION_MNIST)
     prefix = {"train": "train", "test": "t10k"}.get(split)
     if prefix is None:
@@ -98,7 +100,9 @@ def prepare_tfds(builder, name):
     builder.download_and_prepare()
 
 
-def tfds_images(name, split, batch_size, image_size, channels, shuffle, seed, data_dir=None):
+def tfds_images(name: str, split: str, batch_size: int, image_size, channels: int | None,
+                shuffle: bool, seed: int | None, data_dir: str | None = None) -> ImageData:
+    """An `ImageData` of a tensorflow-datasets image set (downloaded on first use)."""
     try:
         import tensorflow_datasets as tfds
     except ImportError:
