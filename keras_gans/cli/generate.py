@@ -18,9 +18,9 @@ def _indices(text, name):
 
 def _generator(source):
     """(z -> images, latent_dim) of an unconditional export."""
-    from keras_gans.core import LATENT
+    from keras_gans.core import UNCONDITIONAL
     path, loaded, meta, kind = open_export(source)
-    if kind != LATENT:
+    if kind not in UNCONDITIONAL:
         raise click.UsageError("Latent tools work on unconditional generators only.")
     return (lambda z: loaded.generate(z).numpy()), meta["latent_dim"]
 
@@ -38,9 +38,9 @@ def _generator(source):
 def sample(source, num, output, seed, ncols, label):
     """Write a PNG grid of N samples from a run directory or an export."""
     from keras_gans import export as export_lib, files
-    from keras_gans.core import CONDITIONAL, LATENT
+    from keras_gans.core import CONDITIONAL, GENERATIVE
     path, loaded, meta, kind = open_export(source)
-    if kind not in (LATENT, CONDITIONAL):
+    if kind not in GENERATIVE:
         raise click.ClickException(
             f"{path} holds a {meta.get('model', 'model')} that translates images rather than "
             f"sampling them: use `keras-gans translate {source} INPUT -o OUT_DIR`.")

@@ -16,13 +16,15 @@ A likelihood model (a VAE) would stand on `ZooModel` directly, with
 
 import importlib
 
-from keras_gans.core.kinds import CONDITIONAL, KINDS, LATENT, LIKELIHOOD, TRANSLATOR
+from keras_gans.core.kinds import (CONDITIONAL, GENERATIVE, KINDS, LATENT, LIKELIHOOD,
+                                   TRANSLATOR, UNCONDITIONAL)
 
 # The classes import TensorFlow: on first use only.
 _CLASSES = {"ZooModel": "model", "Adversarial": "adversarial", "GAN": "gan",
             "ConditionalBase": "conditional", "Translator": "translator"}
 
-__all__ = [*_CLASSES, "KINDS", "LATENT", "CONDITIONAL", "TRANSLATOR", "LIKELIHOOD"]
+__all__ = [*_CLASSES, "KINDS", "LATENT", "CONDITIONAL", "TRANSLATOR", "LIKELIHOOD",
+           "GENERATIVE", "UNCONDITIONAL"]
 
 
 def __getattr__(name):

@@ -11,3 +11,7 @@ CONDITIONAL = "conditional"
 TRANSLATOR = "translator"
 LIKELIHOOD = "likelihood"
 KINDS = (LATENT, CONDITIONAL, TRANSLATOR, LIKELIHOOD)
+# Kinds whose export draws images from latents z (`generate`; CONDITIONAL with labels).
+GENERATIVE = (LATENT, CONDITIONAL, LIKELIHOOD)
+# Kinds whose `generate` takes latents alone (the latent-space tools work on them).
+UNCONDITIONAL = (LATENT, LIKELIHOOD)
