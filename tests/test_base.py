@@ -243,3 +243,9 @@ def test_a_model_of_one_optimizer_trains_and_checkpoints(tmp_path):
     manager = checkpoints.CheckpointManager(tmp_path, again)
     assert manager.restore()["step"] == 12
     np.testing.assert_allclose(again.net.get_weights()[0], model.net.get_weights()[0])
+
+
+def test_zoo_classes_are_keras_serializable_without_a_decorator():
+    from keras_gans import models
+    for name in models.names():
+        assert keras.saving.get_registered_object(f"keras_gans>{name}") is models.get(name)

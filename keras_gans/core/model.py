@@ -40,10 +40,25 @@ def replica_context() -> tuple[int, int]:
     return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
 
 
+def all_layers(model: keras.layers.Layer) -> list:
+    """`model` and every layer inside it, through the public `Model.layers` of
+    nested models."""
+    found, stack, seen = [], [model], set()
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            stack.extend(layer.layers)
+    return found
+
+
 def uses_float16(model: keras.layers.Layer) -> bool:
     """True when any layer of `model` computes in float16 (needs loss scaling)."""
-    layers = model._flatten_layers() if hasattr(model, "_flatten_layers") else [model]
-    return any(getattr(l.dtype_policy, "compute_dtype", None) == "float16" for l in layers)
+    return any(getattr(layer.dtype_policy, "compute_dtype", None) == "float16"
+               for layer in all_layers(model))
 
 
 def default_optimizer() -> keras.optimizers.Optimizer:
@@ -156,7 +171,7 @@ class ZooModel(keras.Model):
         # MultiWorkerMirroredStrategy. Our networks are built at construction and
         # the optimizers in compile(), so there is nothing to build.
         # (tests/test_base.py checks that Keras still calls this.)
-        if all(layer.built for layer in self._flatten_layers()) and all(
+        if all(layer.built for layer in all_layers(self)) and all(
                 o is not None for o in self.named_optimizers().values()):
             return None
         return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
