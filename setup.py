@@ -51,7 +51,9 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=["keras_gans", "keras_gans.models", "keras_gans.commands", "keras_gans.zoo"],
+    packages=["keras_gans", "keras_gans.cli", "keras_gans.core", "keras_gans.data",
+              "keras_gans.evaluation", "keras_gans.models", "keras_gans.nets",
+              "keras_gans.training", "keras_gans.zoo"],
     package_dir={"keras_gans.zoo": "zoo"},
     package_data={"keras_gans": ["datasets/*.npz", "datasets/*.md"], "keras_gans.zoo": ["*.toml"]},
     install_requires=tensorflow_requirement() + [

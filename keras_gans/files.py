@@ -1,15 +1,19 @@
-"""Files: atomic writes, PNG grids, reading images."""
+"""Files: atomic writes, PNG grids."""
+
+from __future__ import annotations
 
 import os
 import pathlib
 import shutil
 import tempfile
 
+from typing import Any, Callable
+
 import numpy as np
 import tensorflow as tf
 
 
-def current_umask():
+def current_umask() -> int:
     """The process's umask, read without changing it where the OS can tell
     (Linux's /proc/self/status); elsewhere set and restored at once."""
     try:
@@ -24,7 +28,7 @@ def current_umask():
     return mask
 
 
-def apply_umask(path, umask=None):
+def apply_umask(path, umask: int | None = None) -> None:
     """Give `path` (and, for a folder, everything inside it) the permissions a
     plain `open`/`mkdir` would: 0666 / 0777 less the umask. `tempfile` makes
     0600 / 0700 files and folders, which other users (a teammate, a serving
@@ -45,7 +49,7 @@ def apply_umask(path, umask=None):
         os.chmod(path, file_mode)
 
 
-def atomic_write_dir(path, write):
+def atomic_write_dir(path, write: Callable[[str], Any]) -> pathlib.Path:
     """Call `write(tmp_dir)`, then swap `tmp_dir` in place of `path`.
 
     A crash while writing leaves any earlier `path` untouched. The swap is two
@@ -69,7 +73,7 @@ def atomic_write_dir(path, write):
     return path
 
 
-def recover_dir(path):
+def recover_dir(path) -> pathlib.Path:
     """Undo a swap that a crash cut in half (see `atomic_write_dir`)."""
     path = pathlib.Path(path)
     old = path.parent / f".{path.name}.old"
@@ -78,7 +82,7 @@ def recover_dir(path):
     return path
 
 
-def atomic_write_file(path, write):
+def atomic_write_file(path, write: Callable[[str], Any]) -> pathlib.Path:
     """Call `write(tmp_path)` then rename it over `path` (atomic on POSIX)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,13 +100,13 @@ def atomic_write_file(path, write):
     return path
 
 
-def to_uint8(images):
+def to_uint8(images) -> np.ndarray:
     """[-1, 1] floats -> uint8."""
     images = np.asarray(images, dtype="float32")
     return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def grid(images, ncols=None, pad=2):
+def grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
     """Tile NHWC images in [-1, 1] into one uint8 HxWxC image."""
     images = to_uint8(images)
     n, h, w, c = images.shape
@@ -116,7 +120,7 @@ def grid(images, ncols=None, pad=2):
     return out
 
 
-def save_png(path, image):
+def save_png(path, image) -> pathlib.Path:
     """Write a uint8 HxWxC image (or NHWC floats in [-1, 1], tiled) as PNG."""
     image = np.asarray(image)
     if image.ndim == 4:
@@ -126,13 +130,3 @@ def save_png(path, image):
     data = tf.io.encode_png(image).numpy()
     atomic_write_file(path, lambda tmp: pathlib.Path(tmp).write_bytes(data))
     return pathlib.Path(path)
-
-
-def read_image(path, size=None, channels=None):
-    """One image file as float32 HxWxC in [-1, 1]."""
-    img = tf.io.decode_image(tf.io.read_file(str(path)), channels=channels or 0,
-                             expand_animations=False)
-    img = tf.cast(img, tf.float32)
-    if size is not None and tuple(img.shape[:2]) != tuple(size):
-        img = tf.image.resize(img, size, antialias=True)
-    return (img / 127.5 - 1.0).numpy()

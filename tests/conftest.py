@@ -44,7 +44,7 @@ def pytest_configure(config):
                    "on a CPU with native bf16 (CI runs these with --cpu-bf16 on and off)")
     choice = config.getoption("--cpu-bf16")
     if choice == "other":
-        from keras_gans import precision
+        from keras_gans.training import precision
         os.environ.pop(precision.CPU_BF16_ENV, None)
         choice = "off" if precision.cpu_has_native_bf16() else "on"
     if choice != "auto":
@@ -52,7 +52,7 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    from keras_gans import precision
+    from keras_gans.training import precision
     return (f"precision auto -> {precision.resolve('auto')} "
             f"({precision.auto_policy()[1]})")
 

@@ -22,7 +22,7 @@ tf.config.set_logical_device_configuration(
 
 import keras  # noqa: E402
 
-from keras_gans import recipes, train  # noqa: E402
+from keras_gans.training import recipes, train  # noqa: E402
 
 config = json.loads(sys.argv[1])
 recipe = recipes.load(config["entry"]).override(config.get("overrides", {}))

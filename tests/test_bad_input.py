@@ -19,7 +19,10 @@ import pytest
 import tensorflow as tf
 from click.testing import CliRunner
 
-from keras_gans import cli, data, distribute, latent, recipes, train, unpaired
+from keras_gans import cli, data
+from keras_gans.training import distribute, recipes, train
+from keras_gans.core import latent
+from keras_gans.data import unpaired
 from keras_gans.data import DataError
 
 TINY = ["--g-filters", "4", "--d-filters", "4", "--latent-dim", "8", "--batch-size", "32",
@@ -457,7 +460,7 @@ def test_large_folders_check_signatures_and_drop_damaged_bodies_in_the_pipeline(
     """Beyond DECODE_CHECK_LIMIT files there is no decode pass: random bytes are
     still caught by their signature, and a PNG cut short is dropped while
     iterating instead of stopping training."""
-    monkeypatch.setattr(data, "DECODE_CHECK_LIMIT", 3)
+    monkeypatch.setattr(data.folders, "DECODE_CHECK_LIMIT", 3)
     folder = image_folder(tmp_path / "large", 5, {"noise.png": os.urandom(300),
                                                   "z_cut.png": png(200)[:40]})
     with pytest.warns(data.DataWarning) as caught:

@@ -61,7 +61,7 @@ def test_unknown_entry_is_a_clear_error(capsys):
 
 
 def test_unavailable_data_falls_back_to_synthetic_batches():
-    from keras_gans import recipes
+    from keras_gans.training import recipes
     recipe = recipes.load("dcgan").override({"data": "/no/such/folder", "image_size": "32",
                                              "batch_size": "4"})
     data, shape, num_classes, note = bench.load_entry_data(recipe)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from keras_gans import cli, precision, recipes
+from keras_gans import cli
+from keras_gans.training import precision, recipes
 
 TINY = ["--g-filters", "4", "--d-filters", "4", "--latent-dim", "8", "--batch-size", "32",
         "--seed", "0"]

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import keras_gans
 from keras_gans import cli, data as data_lib, export as export_lib, files
-from keras_gans.models.conditional import LabelError
+from keras_gans.core.conditional import LabelError
 
 NUM_CLASSES = 10
 TINY = dict(latent_dim=32, g_filters=16, d_filters=16)

@@ -6,7 +6,10 @@ import pytest
 import tensorflow as tf
 import keras
 
-from keras_gans import losses, networks_i2i, recipes, schedules, unpaired
+from keras_gans.core import losses
+from keras_gans.nets import image2image as networks_i2i
+from keras_gans.training import recipes, schedules
+from keras_gans.data import unpaired
 from keras_gans.data import DataError
 from keras_gans.models import cyclegan as cg
 from keras_gans.models.cyclegan import CycleGAN, ImagePool

@@ -13,7 +13,9 @@ import pytest
 import tensorflow as tf
 from click.testing import CliRunner
 
-from keras_gans import files, train as train_lib, unpaired
+from keras_gans import files
+from keras_gans.training import train as train_lib
+from keras_gans.data import unpaired
 from keras_gans.cli import main
 
 # These runs take `--precision auto` (bf16 on a CPU with native bf16), so

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from keras_gans import classifier, evaluation, metrics, unpaired
+from keras_gans.evaluation import classifier, metrics
+from keras_gans import evaluation
+from keras_gans.data import unpaired
 from keras_gans.cli import main
 
 TINY = ["--image-size", "32", "--batch-size", "2", "--g-filters", "4", "--d-filters", "4",

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import keras
 
-from keras_gans import unpaired
+from keras_gans.data import unpaired
 from keras_gans.models.cyclegan import CycleGAN
 
 STEPS = 120

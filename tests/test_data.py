@@ -168,7 +168,7 @@ def test_unreachable_tfds_download_fails_fast_in_one_clear_line(tmp_path, monkey
     # closed port on this machine stands in for "no network"), fails at once
     # with one line naming the fixes instead of tfds retrying for minutes.
     pytest.importorskip("tensorflow_datasets")
-    monkeypatch.setattr(data, "TFDS_HOST", ("127.0.0.1", 9))
+    monkeypatch.setattr(data.named, "TFDS_HOST", ("127.0.0.1", 9))
     for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(DataError) as err:

@@ -9,8 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from keras_gans import cli  # noqa: F401  (registers the commands)
-from keras_gans import classifier, data as data_lib, latent, metrics, recipes
-from keras_gans import train as train_lib
+from keras_gans.evaluation import classifier, metrics
+from keras_gans import data as data_lib
+from keras_gans.core import latent
+from keras_gans.training import recipes
+from keras_gans.training import train as train_lib
 
 
 @pytest.fixture(scope="module")

@@ -162,7 +162,7 @@ def test_logs_csv_has_no_val_columns_and_counts_epochs_like_the_samples(tmp_path
 
 
 def test_epoch_log_adds_late_columns_and_drops_rows_lost_with_a_crash(tmp_path):
-    from keras_gans import callbacks as cb
+    from keras_gans.training import callbacks as cb
     path = tmp_path / "logs.csv"
     state = cb.RunState(step=0, steps_per_epoch=2)
     log = cb.EpochLog(path, state)
@@ -191,7 +191,7 @@ def test_epoch_log_adds_late_columns_and_drops_rows_lost_with_a_crash(tmp_path):
 
 
 def test_epoch_log_resumes_a_file_keras_csvlogger_wrote(tmp_path):
-    from keras_gans import callbacks as cb
+    from keras_gans.training import callbacks as cb
     path = tmp_path / "logs.csv"
     path.write_text("epoch,d_loss,g_loss,val_d_loss,val_g_loss\n"
                     "0,1.5,0.5,NA,NA\n1,1.25,0.75,NA,NA\n")
@@ -214,7 +214,7 @@ def test_banner_counts_and_unconditional_recipe_has_no_classes(tmp_path):
     assert json.loads((out / "recipe.json").read_text())["num_classes"] is None
     meta = json.loads((out / "export" / "keras_gans.json").read_text())
     assert "num_classes" not in meta
-    from keras_gans import train
+    from keras_gans.training import train
     model, info = train.load_run(out)
     assert info.num_classes is None and model.generate(2).shape == (2, 28, 28, 1)
     for source in (out, out / "export"):
@@ -256,3 +256,20 @@ def test_readme_synopsis_lists_every_command_with_real_options():
             # Lower case: `--KEY VALUE` stands for recipe overrides.
             for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", word):
                 assert option in known, (name, option)
+
+
+def test_every_module_and_public_function_and_class_says_what_it_is():
+    """Issue 14: public functions and classes get a docstring (methods that
+    override Keras's keep Keras's), and every module opens with one."""
+    import ast
+    package = pathlib.Path(__file__).resolve().parent.parent / "keras_gans"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        where = path.relative_to(package.parent).as_posix()
+        if ast.get_docstring(tree) is None:
+            missing.append(where)
+        missing += [f"{where}: {node.name}" for node in tree.body
+                    if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                    and not node.name.startswith("_") and ast.get_docstring(node) is None]
+    assert not missing, missing

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from keras_gans import cli, inception, metrics
-from keras_gans.classifier import cache_dir
+from keras_gans import cli
+from keras_gans.evaluation import inception, metrics
+from keras_gans.evaluation.classifier import cache_dir
 
 
 def test_missing_weights_say_how_to_get_them(tmp_path):

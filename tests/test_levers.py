@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import augment
+from keras_gans.core import augment
 
 HERE = pathlib.Path(__file__).parent
 TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, seed=0)
@@ -149,7 +149,7 @@ def test_levers_under_mirrored_strategy_match_one_device(entry):
 
 
 def test_linear_lr_decay_for_latent_gans_in_a_training_run(tmp_path):
-    from keras_gans import recipes, train as train_lib
+    from keras_gans.training import recipes, train as train_lib
     recipe = recipes.load("dcgan").override({
         "g_filters": 4, "d_filters": 4, "latent_dim": 8, "batch_size": 32, "steps": 4,
         "lr_decay_start": 0.5, "g_lr": 2e-4, "d_lr": 4e-4})

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from keras_gans import metrics
+from keras_gans.evaluation import metrics
 
 
 def gaussian(n, dims=8, shift=0.0, scale=1.0, seed=0):

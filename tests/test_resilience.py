@@ -18,8 +18,9 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import callbacks as cb
-from keras_gans import recipes, unpaired
+from keras_gans.training import callbacks as cb
+from keras_gans.training import recipes
+from keras_gans.data import unpaired
 
 HERE = pathlib.Path(__file__).resolve().parent
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
@@ -149,7 +150,7 @@ def test_sigkill_then_rerun_resumes_and_loses_at_most_one_interval(tmp_path):
     assert (out / "checkpoints" / "step-00000060").exists()
     assert (out / "export" / "saved_model.pb").exists()
     # The resumed model carries the optimizer's progress.
-    from keras_gans import train
+    from keras_gans.training import train
     model, _ = train.load_run(out)
     assert int(model.g_optimizer.iterations) == 60
 
@@ -265,7 +266,8 @@ def test_nan_loss_is_divergence():
 def test_xla_default_follows_the_measurements():
     """On a CPU, XLA only where it measured faster (CycleGAN), never under a
     multi-replica strategy; --xla/--no-xla overrides."""
-    from keras_gans import models, train
+    from keras_gans import models
+    from keras_gans.training import train
     assert train.auto_xla(models.get("cyclegan")) is True
     for name in ("DCGAN", "VanillaGAN", "ConditionalGAN", "ACGAN"):
         assert train.auto_xla(models.get(name)) is False, name

@@ -10,39 +10,23 @@ distribution over the classes. With
 
 D is trained to maximise L_S + L_C and G to maximise L_C - L_S. Here the
 source term is the model's adversarial loss (non-saturating by default, any
-of `keras_gans.losses`) and the class terms are cross-entropies weighted by
+of `keras_gans.core.losses`) and the class terms are cross-entropies weighted by
 `class_weight` (1 in the paper), so per example
 
     D loss = adv_D(real, fake) + class_weight * (CE(real, c) + CE(fake, c))
     G loss = adv_G(fake)       + class_weight * CE(fake, c).
 
-Networks: a DCGAN generator fed [z, one-hot(c)], and the DCGAN discriminator's
-convolutional trunk with two heads (one source logit, `num_classes` class
-logits).
+Networks: ConditionalGAN's generator, a DCGAN generator fed [z, one-hot(c)],
+and the DCGAN discriminator's convolutional trunk with two heads (one source
+logit, `num_classes` class logits; `keras_gans.nets.conditional`).
 """
 
+from __future__ import annotations
+
 import tensorflow as tf
-import keras
-from keras import layers
 
-from keras_gans import networks
-from keras_gans.models import register
-from keras_gans.models.conditional import ConditionalBase, conditional_generator
-
-
-def dcgan_features(image_shape, filters, name="features"):
-    """The DCGAN discriminator's convolutional trunk: image -> flat features."""
-    full = networks.dcgan_discriminator(image_shape, filters)
-    return keras.Model(full.input, full.get_layer("logits").input, name=name)
-
-
-def two_headed_discriminator(image_shape, num_classes, filters, name="discriminator"):
-    """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)]."""
-    image = keras.Input(tuple(image_shape), name="image")
-    h = dcgan_features(image_shape, filters)(image)
-    source = layers.Dense(1, dtype="float32", name="source_logits")(h)
-    classes = layers.Dense(num_classes, dtype="float32", name="class_logits")(h)
-    return keras.Model(image, [source, classes], name=name)
+from keras_gans.models.cgan import ConditionalGAN
+from keras_gans.nets import conditional
 
 
 def class_cross_entropy(class_logits, labels):
@@ -53,24 +37,20 @@ def class_cross_entropy(class_logits, labels):
 
 
 def class_accuracy(class_logits, labels):
+    """The share of images whose most likely class is their label."""
     predicted = tf.argmax(tf.cast(class_logits, tf.float32), axis=-1, output_type=tf.int32)
     return tf.reduce_mean(tf.cast(
         tf.equal(predicted, tf.cast(tf.reshape(labels, [-1]), tf.int32)), tf.float32))
 
 
-@register
-@keras.saving.register_keras_serializable(package="keras_gans")
-class ACGAN(ConditionalBase):
+class ACGAN(ConditionalGAN):
     """Auxiliary-classifier GAN: G sees the class, D predicts it.
 
     Args:
-        image_shape: (size, size, channels), size in 28, 32, 64.
-        num_classes: number of classes (read from the data by `keras-gans train`).
-        latent_dim: size of z.
-        g_filters: filters of G's last hidden layer (doubling towards z).
-        d_filters: filters of D's first layer (doubling with depth).
         class_weight: weight of the class log-likelihood terms (1 in the paper).
-        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
+        **kwargs: image_shape, num_classes, latent_dim, g_filters, d_filters: see
+            `ConditionalGAN`; d_steps, loss, seed, augment, ema_decay,
+            lr_decay_start: see `keras_gans.GAN`.
 
     Logged per step, besides the losses and D(x) / D(G(z)) means: `acc_real`
     and `acc_fake`, the auxiliary classifier's accuracy on the real batch and on
@@ -78,26 +58,17 @@ class ACGAN(ConditionalBase):
     cross-entropy on the real batch.
     """
 
-    metric_names = ConditionalBase.metric_names + ("class_loss", "acc_real", "acc_fake")
+    metric_names = ConditionalGAN.metric_names + ("class_loss", "acc_real", "acc_fake")
+    discriminator_network = staticmethod(conditional.two_headed_discriminator)
 
-    def __init__(self, image_shape=(28, 28, 1), num_classes=10, latent_dim=100, g_filters=64,
-                 d_filters=64, class_weight=1.0, d_steps=1, loss="non_saturating", seed=None,
-                 augment="", ema_decay=0.0,
-                 lr_decay_start=1.0, **kwargs):
-        image_shape = tuple(image_shape)
-        num_classes = self.check_num_classes(num_classes)
+    def __init__(self, class_weight=1.0, **kwargs):
         if float(class_weight) < 0:
             raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
         self.class_weight = float(class_weight)
-        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
-                            class_weight=self.class_weight)
-        generator = conditional_generator(latent_dim, num_classes, image_shape, g_filters)
-        discriminator = two_headed_discriminator(image_shape, num_classes, d_filters)
-        super().__init__(generator, discriminator, num_classes=num_classes,
-                         latent_dim=latent_dim, d_steps=d_steps, loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
-                         lr_decay_start=lr_decay_start, **kwargs)
+        super().__init__(**kwargs)
+        self.hparams = {**self.hparams, "class_weight": self.class_weight}
 
-    def discriminate(self, images, labels, training=True):
+    def discriminate(self, images: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
         """Source logits only (the real/fake head); see `classify` for the other."""
         return self.discriminator(images, training=training)[0]
 
@@ -105,7 +76,8 @@ class ACGAN(ConditionalBase):
         """The auxiliary classifier's class logits for `images` in [-1, 1]."""
         return self.discriminator(images, training=training)[1]
 
-    def discriminator_loss(self, real, labels, z, training=True):
+    def discriminator_loss(self, real: tf.Tensor, labels, z: tf.Tensor,
+                           training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
         real_source, real_classes = self.discriminator(self.augment(real, training),
                                                        training=training)
@@ -121,7 +93,8 @@ class ACGAN(ConditionalBase):
                              "acc_real": class_accuracy(real_classes, labels),
                              "acc_fake": class_accuracy(fake_classes, labels)}
 
-    def generator_loss(self, z, labels, training=True):
+    def generator_loss(self, z: tf.Tensor, labels,
+                       training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = self.generate_fake(z, labels, training=training)
         fake_source, fake_classes = self.discriminator(self.augment(fake, training),
                                                        training=training)
@@ -129,5 +102,3 @@ class ACGAN(ConditionalBase):
                        + self.class_weight * class_cross_entropy(fake_classes, labels))
         return per_example, {}
 
-    def get_config(self):
-        return {**super().get_config(), **self.hparams}

@@ -12,34 +12,18 @@ with y fed as an extra input to each network. Here:
   - D gets the image with one-hot(y) stacked on as extra channels (one
     constant map per class), so its first convolution already sees both, as
     the paper's discriminator sees x and y together in its joint layer.
-The networks are DCGAN-style convolutional ones (the paper used MLPs), so the
-same model handles 28, 32 and 64 pixel images. Training is `GAN.train_step`;
-each step's fakes carry the labels of its real batch.
+The networks are DCGAN-style convolutional ones (the paper used MLPs;
+`keras_gans.nets.conditional`), so the same model handles 28, 32 and 64 pixel
+images. Training is `GAN.train_step`; each step's fakes carry the labels of
+its real batch.
 """
 
 import keras
-from keras import layers
 
-from keras_gans import networks
-from keras_gans.models import register
-from keras_gans.models.conditional import (ConditionalBase, LabelMaps, conditional_generator,
-                                           label_input)
+from keras_gans.core import ConditionalBase
+from keras_gans.nets import conditional
 
 
-def conditional_discriminator(image_shape, num_classes, filters, name="discriminator"):
-    """D([image, label]) -> one logit: the DCGAN discriminator on the image with
-    one-hot label maps stacked on as extra channels."""
-    image = keras.Input(tuple(image_shape), name="image")
-    label = label_input()
-    maps = LabelMaps(num_classes, image_shape[0], image_shape[1], name="label_maps")(label)
-    h = layers.Concatenate(name="image_and_label")([image, maps])
-    body = networks.dcgan_discriminator(image_shape, filters, name="discriminator_body",
-                                        extra_channels=num_classes)
-    return keras.Model([image, label], body(h), name=name)
-
-
-@register
-@keras.saving.register_keras_serializable(package="keras_gans")
 class ConditionalGAN(ConditionalBase):
     """Class-conditional GAN: both G and D see the label.
 
@@ -49,24 +33,22 @@ class ConditionalGAN(ConditionalBase):
         latent_dim: size of z.
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
-        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
+        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
+            `keras_gans.GAN`.
     """
 
+    # D(image, label) -> logit; a subclass may judge otherwise (ACGAN: D(image) -> classes).
+    discriminator_network = staticmethod(conditional.conditional_discriminator)
+
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, latent_dim=100, g_filters=64,
-                 d_filters=64, d_steps=1, loss="non_saturating", seed=None,
-                 augment="", ema_decay=0.0,
-                 lr_decay_start=1.0, **kwargs):
+                 d_filters=64, **kwargs):
         image_shape = tuple(image_shape)
         num_classes = self.check_num_classes(num_classes)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
-        generator = conditional_generator(latent_dim, num_classes, image_shape, g_filters)
-        discriminator = conditional_discriminator(image_shape, num_classes, d_filters)
-        super().__init__(generator, discriminator, num_classes=num_classes,
-                         latent_dim=latent_dim, d_steps=d_steps, loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
-                         lr_decay_start=lr_decay_start, **kwargs)
+        super().__init__(
+            conditional.conditional_generator(latent_dim, num_classes, image_shape, g_filters),
+            self.discriminator_network(image_shape, num_classes, d_filters),
+            num_classes=num_classes, latent_dim=latent_dim, **kwargs)
 
     def discriminate(self, images, labels, training=True):
         return self.discriminator([images, keras.ops.cast(labels, "int32")], training=training)
-
-    def get_config(self):
-        return {**super().get_config(), **self.hparams}

@@ -12,22 +12,25 @@ a real B?) and D_A (a real A?), trained on unpaired images of the two domains:
 with lambda = 10, identity = 0.5 and least-squares adversarial losses
 (G: (D(G(a)) - 1)^2; D: ((D(b) - 1)^2 + D(G(a))^2) / 2). D sees fakes drawn
 from a history of 50 past fakes half of the time (`ImagePool`). The networks
-are `keras_gans.networks_i2i`'s ResNet generator and 70x70 PatchGAN. Adam
+are `keras_gans.nets.image2image`'s ResNet generator and 70x70 PatchGAN. Adam
 (2e-4, beta_1 0.5) at a constant rate for the first half of training, then
-decaying linearly to zero (`keras_gans.schedules.LinearDecay`).
+decaying linearly to zero (`keras_gans.training.schedules.LinearDecay`).
 
-One `train_step` updates G and F together (one optimizer, `g_optimizer`), then
-D_A and D_B together (`d_optimizer`), through `GAN.apply_update`, so mixed
-precision, loss scaling and `tf.distribute` loss averaging are the base's.
+One `train_step` updates G and F together (optimizer "g"), then D_A and D_B
+together (optimizer "d"), through `ZooModel.update`, so mixed precision, loss
+scaling and `tf.distribute` loss averaging are the core's; translating, the
+export's `a2b`/`b2a` endpoints and the fixed sample images are `Translator`'s.
 """
+
+from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
-import keras
 
-from keras_gans import files, networks_i2i
-from keras_gans.base import GAN, _replica_context
-from keras_gans.models import register
+from keras_gans import files
+from keras_gans.core import Translator
+from keras_gans.core.model import replica_context
+from keras_gans.nets import image2image
 
 
 def l1(x, y):
@@ -124,14 +127,8 @@ class ImagePool:
         self.count.assign(tf.minimum(count + n, self.size))
         return out
 
-    def reset(self):
-        if self.size:
-            self.count.assign(0)
 
-
-@register
-@keras.saving.register_keras_serializable(package="keras_gans")
-class CycleGAN(GAN):
+class CycleGAN(Translator):
     """Unpaired image-to-image translation between domains A and B.
 
     `fit()` takes a dataset of `(a, b)` batches (`CycleGAN.load_data`).
@@ -152,13 +149,13 @@ class CycleGAN(GAN):
         pool_size: past fakes kept for each discriminator (50; 0: none).
         lr_decay_start: fraction of training at the base learning rate before
             the linear decay to zero (0.5: the paper's 100 + 100 epochs).
-        loss: adversarial loss from `keras_gans.losses` ("least_squares").
+        loss: adversarial loss from `keras_gans.core.losses` ("least_squares").
         seed: seed of the image pools' random choices.
     """
 
-    # Measured on a 2-core CPU: XLA made this step 1.3x faster (see train.auto_xla).
+    # Measured on a 2-core CPU: XLA made this step 1.3x faster (see training.train.auto_xla).
     xla_on_cpu = True
-    uses_latents = False  # G translates images; there is no z
+    directions = ("a2b", "b2a")
 
     metric_names = ("g_loss", "g_adv", "f_adv", "cycle", "identity", "d_a", "d_b")
     # Defaults of `keras-gans train` options for this model (the paper's).
@@ -169,7 +166,7 @@ class CycleGAN(GAN):
                  residual_blocks=None, d_layers=3, cycle_weight=10.0, identity_weight=0.5,
                  pool_size=50, lr_decay_start=0.5, loss="least_squares", seed=None, **kwargs):
         image_shape = tuple(int(s) for s in image_shape)
-        blocks = (networks_i2i.default_residual_blocks(min(image_shape[:2]))
+        blocks = (image2image.default_residual_blocks(min(image_shape[:2]))
                   if residual_blocks is None else int(residual_blocks))
         if float(cycle_weight) < 0 or float(identity_weight) < 0:
             raise ValueError("cycle_weight and identity_weight must be 0 or more.")
@@ -178,77 +175,39 @@ class CycleGAN(GAN):
                             d_layers=int(d_layers), cycle_weight=float(cycle_weight),
                             identity_weight=float(identity_weight), pool_size=int(pool_size),
                             lr_decay_start=float(lr_decay_start))
-        g = networks_i2i.resnet_generator(image_shape, g_filters, blocks, name="generator_a2b")
-        f = networks_i2i.resnet_generator(image_shape, g_filters, blocks, name="generator_b2a")
-        d_b = networks_i2i.patch_discriminator(image_shape, d_filters, d_layers,
-                                               name="discriminator_b")
-        d_a = networks_i2i.patch_discriminator(image_shape, d_filters, d_layers,
-                                               name="discriminator_a")
-        super().__init__(g, d_b, latent_dim=0, d_steps=1, loss=loss, seed=seed,
+        g = image2image.resnet_generator(image_shape, g_filters, blocks, name="generator_a2b")
+        f = image2image.resnet_generator(image_shape, g_filters, blocks, name="generator_b2a")
+        d_b = image2image.patch_discriminator(image_shape, d_filters, d_layers,
+                                              name="discriminator_b")
+        d_a = image2image.patch_discriminator(image_shape, d_filters, d_layers,
+                                              name="discriminator_a")
+        super().__init__(g, d_b, image_shape=image_shape, loss=loss, seed=seed,
                          lr_decay_start=lr_decay_start, **kwargs)
         self.generator_b2a = f
         self.discriminator_a = d_a
-        self.image_shape = image_shape
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
         self.pool_a = ImagePool(pool_size, image_shape, name="pool_a")
         self.pool_b = ImagePool(pool_size, image_shape, name="pool_b")
 
-    def get_config(self):
-        config = super().get_config()
-        for key in ("latent_dim", "d_steps"):
-            config.pop(key, None)
-        return {**config, **self.hparams}
+    def translators(self) -> dict:
+        return {"a2b": self.generator, "b2a": self.generator_b2a}
 
-    # --------------------------------------------------------------- compile
     def generator_variables(self):
         return self.generator.trainable_variables + self.generator_b2a.trainable_variables
 
     def discriminator_variables(self):
         return self.discriminator_a.trainable_variables + self.discriminator.trainable_variables
 
-    # ------------------------------------------------------------- inference
-    def call(self, images, training=False):
-        """G(images): domain A -> B (so `predict(a)` translates)."""
-        return self.generator(images, training=training)
-
-    def translator(self, direction):
-        key = str(direction).lower().replace("-", "").replace("_", "")
-        if key in ("a2b", "ab", "atob"):
-            return self.generator
-        if key in ("b2a", "ba", "btoa"):
-            return self.generator_b2a
-        raise ValueError(f"Unknown direction {direction!r}: use 'a2b' or 'b2a'.")
-
-    def translate(self, images, direction="a2b", batch_size=16):
-        """Translate NHWC images in [-1, 1] (numpy or tensor) to the other domain."""
-        net = self.translator(direction)
-        images = np.asarray(images, dtype="float32")
-        out = [keras.ops.convert_to_numpy(net(images[i:i + batch_size], training=False))
-               for i in range(0, len(images), batch_size)]
-        return np.concatenate(out).astype("float32")
-
-    def generate(self, n, seed=None, batch_size=256):
-        raise ValueError("CycleGAN translates images rather than sampling latents: "
-                         "use translate(images, 'a2b') (or `keras-gans translate`).")
-
     # ----------------------------------------------------------- the losses
     def unpack_pair(self, data):
+        """(a, b) from a batch of both domains."""
         if isinstance(data, dict):
             return data["a"], data["b"]
         if isinstance(data, (tuple, list)) and len(data) == 2:
             return data[0], data[1]
         raise ValueError("CycleGAN trains on (a, b) batches of the two domains: load the data "
                          "with CycleGAN.load_data (keras_gans.unpaired.load_unpaired).")
-
-    def check_images(self, real):
-        expected = self.image_shape
-        got = tuple(real.shape[1:])
-        if None not in got and got != expected:
-            raise ValueError(
-                f"The data's images have shape {got} but the model was built for {expected}: "
-                f"load the data at the model's size (image_size/channels) or build the model "
-                f"for image_shape={got}.")
 
     def generator_terms(self, real_a, real_b, training=True):
         """Per-example loss of G and F together, and values to log (the fakes
@@ -287,29 +246,25 @@ class CycleGAN(GAN):
 
     def pool_seeds(self):
         """Two stateless seeds for the pools, different on every replica."""
-        replica, _ = _replica_context()
+        replica, _ = replica_context()
         seed = tf.random.experimental.stateless_fold_in(
             tf.cast(self.seed_generator.next(), tf.int64), replica)
         return tf.unstack(tf.random.experimental.stateless_split(seed, 2))
 
     # ------------------------------------------------------------ the update
     def train_step(self, data):
-        if self.d_optimizer is None:
-            raise RuntimeError("Call compile(d_optimizer=..., g_optimizer=...) before fit().")
+        self.require_compiled()
         real_a, real_b = self.unpack_pair(data)
         self.check_images(real_a)
         self.check_images(real_b)
-        g_loss, logs = self.apply_update(
-            self.g_optimizer, self.generator_variables(),
-            lambda: self.generator_terms(real_a, real_b))
+        g_loss, logs = self.update("g", lambda: self.generator_terms(real_a, real_b))
         fake_a = tf.stop_gradient(logs.pop("fake_a"))
         fake_b = tf.stop_gradient(logs.pop("fake_b"))
         seed_a, seed_b = self.pool_seeds()
         pooled_a = self.pool_a.query(fake_a, seed_a)
         pooled_b = self.pool_b.query(fake_b, seed_b)
-        _, d_logs = self.apply_update(
-            self.d_optimizer, self.discriminator_variables(),
-            lambda: self.discriminator_terms(real_a, real_b, pooled_a, pooled_b))
+        _, d_logs = self.update(
+            "d", lambda: self.discriminator_terms(real_a, real_b, pooled_a, pooled_b))
         logs.update(d_logs, g_loss=g_loss)
         return self.record(logs)
 
@@ -321,48 +276,17 @@ class CycleGAN(GAN):
         logs.update(d_logs, g_loss=tf.reduce_mean(g_per_example))
         return self.record(logs)
 
-    # ---------------------------------------------------------------- export
-    def export_endpoints(self):
-        """`a2b(images)` and `b2a(images)`: NHWC float32 in [-1, 1], any batch
-        size, the trained height/width/channels."""
-        spec = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
-
-        def a2b(images):
-            return tf.cast(self.generator(images, training=False), tf.float32)
-
-        def b2a(images):
-            return tf.cast(self.generator_b2a(images, training=False), tf.float32)
-
-        return {"a2b": (a2b, [spec]), "b2a": (b2a, [spec])}
-
-    def export_metadata(self):
-        return {"image_shape": list(self.image_shape), "model": type(self).__name__,
-                "endpoints": "a2b,b2a"}
-
     # ------------------------------------------------------ data and grids
     @classmethod
     def load_data(cls, name, batch_size=1, image_size=None, channels=None, seed=None, **kwargs):
         """Two unpaired domains as `(a, b)` batches (see
-        `keras_gans.unpaired.load_unpaired`), with the paper's resize, random
+        `keras_gans.data.unpaired.load_unpaired`), with the paper's resize, random
         crop and flip for training."""
-        from keras_gans import unpaired
+        from keras_gans.data import unpaired
         return unpaired.load_unpaired(name, batch_size=batch_size, image_size=image_size,
                                       channels=channels, seed=seed, **kwargs)
 
-    def sample_inputs(self, data, n, seed):
-        """`n` fixed images of each domain (the test split's when there is one)."""
-        fixed = getattr(data, "fixed", None)
-        if fixed is not None:
-            return fixed(n)
-        a, b = [], []
-        for batch_a, batch_b in data.dataset:
-            a.append(np.asarray(batch_a))
-            b.append(np.asarray(batch_b))
-            if sum(len(x) for x in a) >= n:
-                break
-        return np.concatenate(a)[:n], np.concatenate(b)[:n]
-
-    def sample_grid(self, inputs):
+    def sample_grid(self, inputs) -> np.ndarray:
         """Rows of: real A, G(A), F(G(A)), real B, F(B), G(F(B))."""
         a, b = inputs
         fake_b = self.translate(a, "a2b")

@@ -1,7 +1,7 @@
 """DCGAN: Radford, Metz & Chintala, "Unsupervised Representation Learning with
 Deep Convolutional Generative Adversarial Networks", ICLR 2016.
 
-The paper's architecture guidelines, as built by `keras_gans.networks`:
+The paper's architecture guidelines, as built by `keras_gans.nets.dcgan`:
   - no pooling: strided convolutions in D, fractionally-strided ones in G;
   - batch norm in both players, except G's output layer and D's input layer;
   - no fully connected hidden layers (z is projected and reshaped);
@@ -10,15 +10,10 @@ The paper's architecture guidelines, as built by `keras_gans.networks`:
 Training is the two-player step of `keras_gans.GAN` (non-saturating loss).
 """
 
-import keras
-
-from keras_gans import networks
-from keras_gans.base import GAN
-from keras_gans.models import register
+from keras_gans.core import GAN
+from keras_gans.nets import dcgan
 
 
-@register
-@keras.saving.register_keras_serializable(package="keras_gans")
 class DCGAN(GAN):
     """Deep convolutional GAN for 28x28, 32x32 or 64x64 images, 1 or 3 channels.
 
@@ -27,19 +22,14 @@ class DCGAN(GAN):
         latent_dim: size of z (100 in the paper).
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
-        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
+        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
+            `keras_gans.GAN`.
     """
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_filters=64, d_filters=64,
-                 d_steps=1, loss="non_saturating", seed=None, augment="", ema_decay=0.0,
-                 lr_decay_start=1.0, **kwargs):
-        self.hparams = dict(image_shape=tuple(image_shape), g_filters=g_filters,
-                            d_filters=d_filters)
-        generator = networks.dcgan_generator(latent_dim, tuple(image_shape), g_filters)
-        discriminator = networks.dcgan_discriminator(tuple(image_shape), d_filters)
-        super().__init__(generator, discriminator, latent_dim=latent_dim, d_steps=d_steps,
-                         loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
-                         lr_decay_start=lr_decay_start, **kwargs)
-
-    def get_config(self):
-        return {**super().get_config(), **self.hparams}
+                 **kwargs):
+        image_shape = tuple(image_shape)
+        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
+        super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
+                         dcgan.dcgan_discriminator(image_shape, d_filters),
+                         latent_dim=latent_dim, **kwargs)

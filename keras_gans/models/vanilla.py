@@ -12,18 +12,13 @@ Algorithm 1 of the paper, as `GAN.train_step` runs it:
 
 The k D steps reuse the iteration's batch of real images with fresh latents.
 Networks: an MLP generator (ReLU) and a maxout discriminator with dropout, as in
-the paper's MNIST model.
+the paper's MNIST model (`keras_gans.nets.mlp`).
 """
 
-import keras
-
-from keras_gans import networks
-from keras_gans.base import GAN
-from keras_gans.models import register
+from keras_gans.core import GAN
+from keras_gans.nets import mlp
 
 
-@register
-@keras.saving.register_keras_serializable(package="keras_gans")
 class VanillaGAN(GAN):
     """The original GAN with the paper's MLP networks.
 
@@ -35,22 +30,19 @@ class VanillaGAN(GAN):
         maxout_pieces: linear pieces per maxout unit (1: LeakyReLU instead).
         dropout: dropout rate after each discriminator layer.
         input_dropout: dropout rate on the discriminator's input.
-        d_steps, loss, seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
+        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
+            `keras_gans.GAN`.
     """
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_hidden=(1200, 1200),
                  d_hidden=(240, 240), maxout_pieces=5, dropout=0.5, input_dropout=0.2,
-                 d_steps=1, loss="non_saturating", seed=None, augment="", ema_decay=0.0,
-                 lr_decay_start=1.0, **kwargs):
-        self.hparams = dict(image_shape=tuple(image_shape), g_hidden=tuple(g_hidden),
+                 **kwargs):
+        image_shape = tuple(image_shape)
+        self.hparams = dict(image_shape=image_shape, g_hidden=tuple(g_hidden),
                             d_hidden=tuple(d_hidden), maxout_pieces=maxout_pieces,
                             dropout=dropout, input_dropout=input_dropout)
-        generator = networks.mlp_generator(latent_dim, tuple(image_shape), tuple(g_hidden))
-        discriminator = networks.maxout_discriminator(
-            tuple(image_shape), tuple(d_hidden), maxout_pieces, dropout, input_dropout)
-        super().__init__(generator, discriminator, latent_dim=latent_dim, d_steps=d_steps,
-                         loss=loss, seed=seed, augment=augment, ema_decay=ema_decay,
-                         lr_decay_start=lr_decay_start, **kwargs)
-
-    def get_config(self):
-        return {**super().get_config(), **self.hparams}
+        super().__init__(
+            mlp.mlp_generator(latent_dim, image_shape, tuple(g_hidden)),
+            mlp.maxout_discriminator(image_shape, tuple(d_hidden), maxout_pieces, dropout,
+                                     input_dropout),
+            latent_dim=latent_dim, **kwargs)

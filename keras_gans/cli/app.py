@@ -1,0 +1,30 @@
+"""The `keras-gans` command group: every command, gathered from its module.
+
+    train.py      zoo, train, export
+    generate.py   sample, interpolate, arithmetic
+    translate.py  translate
+    evaluate.py   evaluate, train-classifier, convert-inception
+"""
+
+import os
+
+import click
+
+from keras_gans.cli import VERBOSE_ENV
+from keras_gans.cli import evaluate, generate, train, translate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="keras-gans")
+@click.option("-v", "--verbose", is_flag=True,
+              help=f"Show TensorFlow's own start-up and runtime logging (also {VERBOSE_ENV}=1).")
+def main(verbose):
+    """keras-gans: train, sample and export the GAN zoo's models."""
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
+
+
+for command in (train.zoo, train.train, generate.sample, train.export, translate.translate,
+                evaluate.evaluate, evaluate.train_classifier, evaluate.convert_inception,
+                generate.interpolate, generate.arithmetic):
+    main.add_command(command)

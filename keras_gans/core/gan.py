@@ -1,0 +1,260 @@
+"""`GAN`: the latent-noise GAN kind, on which the unconditional entries stand.
+
+A variant subclasses `GAN` and says only what is particular to it: how fakes are
+made, how the discriminator scores a batch, and its two losses. The k
+discriminator steps of Algorithm 1, latent sampling (one global draw, sliced
+per replica), the moving average of G and the export of `generate` live here,
+once; mixed precision, loss averaging and the trackers in `ZooModel`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+from keras_gans.core import augment as augment_lib
+from keras_gans.core import latent as latent_lib
+from keras_gans.core.adversarial import Adversarial
+from keras_gans.core.model import LATENT, replica_context
+
+
+class GAN(Adversarial):
+    """Base class of the latent GANs: a generator G(z) and a discriminator
+    trained against each other by `fit()`.
+
+    Args:
+        generator: a Keras model mapping latents `(batch, latent_dim)` to images.
+        discriminator: a Keras model mapping images to logits.
+        latent_dim: size of the latent vector z.
+        d_steps: discriminator updates per generator update (the k of
+            Algorithm 1 in Goodfellow et al. 2014).
+        loss: adversarial loss, a name from `keras_gans.core.losses.LOSSES`:
+            "non_saturating" (default), "minimax", "least_squares", "hinge".
+        seed: seed of the latent sampler (a `keras.random.SeedGenerator`).
+        augment: DiffAugment policy for D's inputs, real and fake, in both
+            players' steps (Zhao et al. 2020; `keras_gans.core.augment`), e.g.
+            "translation,cutout"; "" for none.
+        ema_decay: keep an exponential moving average of G's weights
+            (Yazici et al., ICLR 2019) with this decay, e.g. 0.999, and sample,
+            evaluate and export with it; 0 for none. The average warms up as
+            min(decay, (1 + t) / (10 + t)) over G's steps t.
+        lr_decay_start: fraction of a `keras-gans train` run at the base
+            learning rates, after which both decay linearly to zero by the last
+            step (`keras_gans.training.schedules.LinearDecay`); 1 for constant rates.
+    """
+
+    kind = LATENT
+    # Names of the `keras.metrics.Mean` trackers shown in the progress bar.
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    image_shape_owner = "the generator makes"
+
+    def __init__(self, generator: keras.Model | None = None,
+                 discriminator: keras.Model | None = None, latent_dim: int = 100,
+                 d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
+                 augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
+                 **kwargs: Any) -> None:
+        if int(d_steps) < 1:
+            raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
+        if int(latent_dim) < 1:
+            raise ValueError(f"latent_dim must be at least 1, got {latent_dim}.")
+        super().__init__(generator, discriminator, loss=loss, seed=seed,
+                         lr_decay_start=lr_decay_start, **kwargs)
+        self.augment_policy = augment_lib.parse(augment)
+        self.augment_seed = keras.random.SeedGenerator(
+            None if seed is None else int(seed) + 7919, name="augment_seed")
+        self.latent_dim = int(latent_dim)
+        self.d_steps = int(d_steps)
+        self.image_shape = tuple(int(s) for s in generator.output.shape[1:])
+        self.ema_decay = float(ema_decay or 0.0)
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (e.g. 0.999; 0 for none), got "
+                             f"{ema_decay}.")
+        self.generator_ema = None
+        if self.ema_decay:
+            self.generator_ema = keras.models.clone_model(generator)
+            self.generator_ema.name = f"{generator.name}_ema"
+            self.generator_ema.set_weights(generator.get_weights())
+            self.generator_ema.trainable = False
+        self.sample_with_ema = True  # False: sample with the raw G (for comparisons)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
+                "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay}
+
+    # ------------------------------------------------------------- inference
+    def call(self, z, training=False):
+        """Images for latents `z` (so `predict(z)` works)."""
+        return self.sampler(z, training=training)
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator that samples, evaluates and exports: the moving
+        average of G's weights when `ema_decay` is on (and `sample_with_ema`),
+        else G itself. Training always updates and uses G."""
+        if self.generator_ema is not None and self.sample_with_ema:
+            return self.generator_ema
+        return self.generator
+
+    def update_ema(self) -> None:
+        """Move the average generator's weights (batch-norm statistics
+        included) towards G's: w_ema <- d * w_ema + (1 - d) * w."""
+        if self.generator_ema is None:
+            return
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        # The tf.Variables behind Keras's (distributed ones under a strategy).
+        pairs = [(a.value, v.value) for a, v in zip(self.generator_ema.weights,
+                                                      self.generator.weights)]
+
+        def move(average, value):
+            return average.assign(average * tf.cast(decay, average.dtype)
+                                  + tf.cast(value, average.dtype) * tf.cast(1.0 - decay,
+                                                                            average.dtype))
+
+        def update(distribution):
+            for average, value in pairs:
+                distribution.extended.update(average, move, args=(value,), group=False)
+
+        if tf.distribute.has_strategy():
+            tf.__internal__.distribute.interim.maybe_merge_call(
+                update, tf.distribute.get_strategy())
+        else:
+            for average, value in pairs:
+                move(average, value)
+
+    def augment(self, images: tf.Tensor, training: bool = True) -> tf.Tensor:
+        """D's view of a batch: DiffAugment when `augment` is on and training."""
+        if not self.augment_policy or not training:
+            return images
+        return augment_lib.diff_augment(images, self.augment_policy, self._replica_uniform)
+
+    def _replica_uniform(self, n, tail, low, high):
+        # As for latents: one draw for the global batch, this replica's slice,
+        # so N replicas augment exactly as one device would.
+        replica, replicas = replica_context()
+        u = tf.random.stateless_uniform([n * replicas, *tail], seed=self.augment_seed.next(),
+                                        minval=low, maxval=high)
+        return u if replicas == 1 else u[replica * n:(replica + 1) * n]
+
+    def generate(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
+        """`n` images in [-1, 1] as a float32 numpy array (NHWC).
+
+        The same `seed` gives the same images."""
+        return self.predict_batches(self.latents(n, seed), batch_size)
+
+    def predict_batches(self, inputs, batch_size: int = 256) -> np.ndarray:
+        """`self(inputs)` in batches of `batch_size`, as one float32 numpy array;
+        `inputs` is an array or a dict of arrays of equal length."""
+        n = len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
+        take = (lambda i: {k: v[i:i + batch_size] for k, v in inputs.items()}) \
+            if isinstance(inputs, dict) else (lambda i: inputs[i:i + batch_size])
+        out = [keras.ops.convert_to_numpy(self(take(i), training=False))
+               for i in range(0, n, batch_size)]
+        return np.concatenate(out).astype("float32")
+
+    def latents(self, n: int, seed: int | None = None) -> np.ndarray:
+        """A fixed numpy batch of `n` latents (standard normal), the same as
+        `keras-gans sample --seed seed` and the export's draw."""
+        return latent_lib.draw(n, self.latent_dim, seed)
+
+    # ---------------------------------------------------------- train hooks
+    def unpack(self, data) -> tuple:
+        """Split a dataset element into (images, labels or None)."""
+        if isinstance(data, dict):
+            return data["image"], data.get("label")
+        if isinstance(data, (tuple, list)):
+            return data[0], (data[1] if len(data) > 1 else None)
+        return data, None
+
+    def sample_latents(self, batch_size) -> tf.Tensor:
+        """Latents for this replica's part of the batch.
+
+        Every replica draws the whole global batch from the same seed and keeps
+        its own slice, so replicas get different latents and a run on N
+        replicas sees exactly the latents of a one-device run.
+        """
+        replica, replicas = replica_context()
+        seed = self.seed_generator.next()
+        z = tf.random.stateless_normal([batch_size * replicas, self.latent_dim], seed=seed)
+        if replicas == 1:
+            return z
+        return tf.slice(z, [replica * batch_size, 0], [batch_size, self.latent_dim])
+
+    def generate_fake(self, z: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
+        """Images for latents (and labels, in conditional models)."""
+        return self.generator(z, training=training)
+
+    def discriminate(self, images: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
+        """Discriminator logits for images (and labels, in conditional models)."""
+        return self.discriminator(images, training=training)
+
+    def discriminator_loss(self, real: tf.Tensor, labels, z: tf.Tensor,
+                           training: bool = True) -> tuple[tf.Tensor, dict]:
+        """Per-example D loss and values to log."""
+        fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
+        real_logits = self.discriminate(self.augment(real, training), labels, training=training)
+        fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
+        per_example = self.adversarial_loss.discriminator(real_logits, fake_logits)
+        return per_example, {"d_real": self.probability(real_logits),
+                             "d_fake": self.probability(fake_logits)}
+
+    def generator_loss(self, z: tf.Tensor, labels,
+                       training: bool = True) -> tuple[tf.Tensor, dict]:
+        """Per-example G loss and values to log."""
+        fake = self.generate_fake(z, labels, training=training)
+        fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
+        return self.adversarial_loss.generator(fake_logits), {}
+
+    # ------------------------------------------------------------ the update
+    def train_step(self, data):
+        self.require_compiled()
+        real, labels = self.unpack(data)
+        self.check_images(real)
+        batch_size = tf.shape(real)[0]
+        logs = {}
+        # Algorithm 1: k steps on D ...
+        for _ in range(self.d_steps):
+            z = self.sample_latents(batch_size)
+            d_loss, d_logs = self.update("d", lambda: self.discriminator_loss(real, labels, z))
+        logs.update(d_logs, d_loss=d_loss)
+        # ... then one on G.
+        z = self.sample_latents(batch_size)
+        g_loss, g_logs = self.update("g", lambda: self.generator_loss(z, labels))
+        self.update_ema()
+        logs.update(g_logs, g_loss=g_loss)
+        return self.record(logs)
+
+    def test_step(self, data):
+        real, labels = self.unpack(data)
+        batch_size = tf.shape(real)[0]
+        z = self.sample_latents(batch_size)
+        d_per_example, logs = self.discriminator_loss(real, labels, z, training=False)
+        g_per_example, g_logs = self.generator_loss(z, labels, training=False)
+        logs.update(g_logs, d_loss=tf.reduce_mean(d_per_example),
+                    g_loss=tf.reduce_mean(g_per_example))
+        return self.record(logs)
+
+    # ---------------------------------------------------------------- export
+    def export_endpoints(self) -> dict:
+        """`generate(z)`: float32 (n, latent_dim) latents to images in [-1, 1]."""
+        spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
+
+        def generate(z):
+            return tf.cast(self.sampler(z, training=False), tf.float32)
+
+        return {"generate": (generate, [spec])}
+
+    def export_metadata(self) -> dict:
+        return {"latent_dim": self.latent_dim, **super().export_metadata()}
+
+    # ------------------------------------------------------ data and grids
+    def sample_inputs(self, data, n: int, seed: int):
+        """Fixed inputs for the per-epoch sample grids (here: `n` latents)."""
+        return self.latents(n, seed)
+
+    def sample_grid(self, inputs) -> np.ndarray:
+        from keras_gans import files
+        return files.grid(keras.ops.convert_to_numpy(self(inputs, training=False)))

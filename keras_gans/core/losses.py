@@ -1,0 +1,128 @@
+"""Adversarial losses, computed from discriminator logits.
+
+Every loss returns one value per example (all non-batch axes averaged, so a
+PatchGAN's map of logits counts like a single logit). The two-player base class
+averages these over the *global* batch, which keeps gradients right when a
+`tf.distribute` strategy sums them across replicas.
+
+Written with `softplus`, which is stable for large |logits|:
+    -log(sigmoid(l))      = softplus(-l)
+    -log(1 - sigmoid(l))  = softplus(l)
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def _per_example(x: tf.Tensor) -> tf.Tensor:
+    x = tf.cast(x, tf.float32)
+    if x.shape.rank is not None and x.shape.rank > 1:
+        x = tf.reduce_mean(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
+    return x
+
+
+class AdversarialLoss:
+    """A pair of per-example losses, one for D and one for G, from three
+    element-wise terms on float32 logits: D's on real logits (`d_real`), D's
+    on fake ones (`d_fake`) and G's on fake ones (`g_fake`)."""
+
+    name: str | None = None
+    # Which quantity `D(x)` means for this loss: "sigmoid" (a probability of
+    # being real) or "raw" (the critic's output itself).
+    output = "sigmoid"
+
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
+        """D's element-wise loss on the logits of real images."""
+        raise NotImplementedError
+
+    def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
+        """D's element-wise loss on the logits of fakes."""
+        raise NotImplementedError
+
+    def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
+        """G's element-wise loss on the logits of its fakes."""
+        raise NotImplementedError
+
+    def discriminator(self, real_logits, fake_logits) -> tf.Tensor:
+        """D's per-example loss for a batch of real and of fake logits."""
+        return (_per_example(self.d_real(tf.cast(real_logits, tf.float32)))
+                + _per_example(self.d_fake(tf.cast(fake_logits, tf.float32))))
+
+    def generator(self, fake_logits) -> tf.Tensor:
+        """G's per-example loss for the logits of its fakes."""
+        return _per_example(self.g_fake(tf.cast(fake_logits, tf.float32)))
+
+
+class Minimax(AdversarialLoss):
+    """The GAN paper's value function: G minimises log(1 - D(G(z))).
+
+    It saturates: when D confidently rejects fakes early in training, the
+    gradient for G vanishes (Goodfellow et al. 2014, section 3).
+    """
+
+    name = "minimax"
+
+    def d_real(self, logits):
+        return tf.nn.softplus(-logits)      # -log D(x)
+
+    def d_fake(self, logits):
+        return tf.nn.softplus(logits)       # -log(1 - D(G(z)))
+
+    def g_fake(self, logits):
+        return -tf.nn.softplus(logits)      # log(1 - D(G(z)))
+
+
+class NonSaturating(Minimax):
+    """The paper's practical variant: G maximises log D(G(z)) instead."""
+
+    name = "non_saturating"
+
+    def g_fake(self, logits):
+        return tf.nn.softplus(-logits)      # -log D(G(z))
+
+
+class LeastSquares(AdversarialLoss):
+    """LSGAN (Mao et al. 2017) with targets a=0 (fake), b=c=1 (real)."""
+
+    name = "least_squares"
+    output = "raw"
+
+    def d_real(self, logits):
+        return 0.5 * tf.square(logits - 1.0)
+
+    def d_fake(self, logits):
+        return 0.5 * tf.square(logits)
+
+    g_fake = d_real
+
+
+class Hinge(AdversarialLoss):
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018)."""
+
+    name = "hinge"
+    output = "raw"
+
+    def d_real(self, logits):
+        return tf.nn.relu(1.0 - logits)
+
+    def d_fake(self, logits):
+        return tf.nn.relu(1.0 + logits)
+
+    def g_fake(self, logits):
+        return -logits
+
+
+LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge)}
+
+
+def get(name) -> AdversarialLoss:
+    """Return an `AdversarialLoss` by name (or pass one through)."""
+    if isinstance(name, AdversarialLoss):
+        return name
+    key = str(name).lower().replace("-", "_")
+    if key not in LOSSES:
+        raise ValueError(
+            f"Unknown adversarial loss {name!r}: choose one of {', '.join(sorted(LOSSES))}."
+        )
+    return LOSSES[key]()

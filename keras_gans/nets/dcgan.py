@@ -1,0 +1,81 @@
+"""The DCGAN networks (Radford, Metz & Chintala 2016) for 28, 32 and 64 pixel
+images: strided convolutions, batch norm, ReLU/LeakyReLU, weights from N(0, 0.02).
+
+Final layers are float32 under any mixed-precision policy, so images and logits
+leave the networks in float32.
+"""
+
+import keras
+from keras import layers
+
+
+def dcgan_init():
+    """Weights drawn from N(0, 0.02), as in Radford et al. 2016."""
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def dcgan_bn():
+    """DCGAN's batch norm (momentum 0.9, gamma from N(1, 0.02))."""
+    # synchronized: under a tf.distribute strategy the batch statistics cover the
+    # global batch (as on one device); without one it is plain batch norm.
+    return layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5, synchronized=True,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
+
+
+DCGAN_SIZES = (28, 32, 64)
+
+
+def _dcgan_plan(image_shape):
+    height, width, channels = image_shape
+    if height != width or height not in DCGAN_SIZES:
+        raise ValueError(
+            f"DCGAN makes square {'/'.join(map(str, DCGAN_SIZES))}px images, not "
+            f"{height}x{width}: resize the data (e.g. --image-size 32).")
+    if channels not in (1, 3):
+        raise ValueError(f"DCGAN makes 1- or 3-channel images, not {channels}.")
+    # (starting spatial size, number of 2x upsamplings)
+    return {28: (7, 2), 32: (4, 3), 64: (4, 4)}[height]
+
+
+def dcgan_generator(latent_dim, image_shape, filters=64, name="generator"):
+    """Radford et al.'s generator: project z, then fractionally-strided 5x5
+    convolutions with batch norm and ReLU, halving filters as size doubles,
+    and a tanh output layer without batch norm."""
+    start, ups = _dcgan_plan(image_shape)
+    z = keras.Input((latent_dim,), name="z")
+    width = filters * 2 ** (ups - 1)
+    h = layers.Dense(start * start * width, use_bias=False,
+                     kernel_initializer=dcgan_init(), name="project")(z)
+    h = layers.Reshape((start, start, width))(h)
+    h = layers.ReLU()(dcgan_bn()(h))
+    for i in range(ups - 1):
+        width //= 2
+        h = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=dcgan_init(), name=f"deconv{i + 1}")(h)
+        h = layers.ReLU()(dcgan_bn()(h))
+    h = layers.Conv2DTranspose(image_shape[-1], 5, strides=2, padding="same",
+                               kernel_initializer=dcgan_init(), name="to_image")(h)
+    img = layers.Activation("tanh", dtype="float32", name="image")(h)
+    return keras.Model(z, img, name=name)
+
+
+def dcgan_discriminator(image_shape, filters=64, name="discriminator", extra_channels=0):
+    """Radford et al.'s discriminator: strided 5x5 convolutions with
+    LeakyReLU(0.2), batch norm on all but the first, one logit out.
+    `extra_channels`: channels stacked on the image at the input (e.g. a
+    conditional model's label maps)."""
+    _, ups = _dcgan_plan(image_shape)
+    x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
+    h = x
+    width = filters
+    for i in range(ups):
+        h = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=i == 0,
+                          kernel_initializer=dcgan_init(), name=f"conv{i + 1}")(h)
+        if i > 0:
+            h = dcgan_bn()(h)
+        h = layers.LeakyReLU(0.2)(h)
+        width *= 2
+    h = layers.Flatten()(h)
+    logits = layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32", name="logits")(h)
+    return keras.Model(x, logits, name=name)
