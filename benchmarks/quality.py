@@ -262,6 +262,10 @@ def time_recipe(entry, args, k=300):
             walls.append(time.perf_counter() - started)
             policy = info.policy
     per_step = (walls[1] - walls[0]) / k
+    if per_step <= 0:
+        raise SystemExit(f"{entry}: {2 * k} steps took {walls[1]:.0f} s, no longer than {k} "
+                         f"({walls[0]:.0f} s): something else used the CPU meanwhile; time "
+                         f"again on a quiet machine (or with a larger --time-steps).")
     facts = cpu_facts()
     result = {"entry": entry, "tag": args.tag, "k": k, "per_step_s": round(per_step, 4),
               "fixed_s": round(max(0.0, walls[0] - k * per_step), 1), "precision": policy,
