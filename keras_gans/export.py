@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tensorflow as tf
@@ -24,10 +25,13 @@ from keras_gans import files
 from keras_gans.core import latent as latent_lib
 from keras_gans.core.model import CONDITIONAL, LATENT, TRANSLATOR
 
+if TYPE_CHECKING:
+    from keras_gans.core.model import ZooModel
+
 META_FILE = "keras_gans.json"
 
 
-def export(model, path, metadata: dict | None = None) -> pathlib.Path:
+def export(model: ZooModel, path: str | pathlib.Path, metadata: dict | None = None) -> pathlib.Path:
     """Write `model`'s endpoints to `path` atomically; returns the path.
 
     `metadata` (a JSON-able dict) is stored beside the SavedModel as
@@ -56,13 +60,13 @@ def export(model, path, metadata: dict | None = None) -> pathlib.Path:
     return files.atomic_write_dir(path, write)
 
 
-def is_export(path) -> bool:
+def is_export(path: str | pathlib.Path) -> bool:
     """Whether `path` holds a SavedModel (after undoing a half-done swap)."""
     path = files.recover_dir(path)
     return (pathlib.Path(path) / "saved_model.pb").exists()
 
 
-def kind_of(meta: dict, loaded=None) -> str:
+def kind_of(meta: dict, loaded: Any = None) -> str:
     """The model kind of an export: its metadata's "kind" or, for an export
     written before kinds were recorded, what its endpoints and facts say."""
     if meta.get("kind"):
@@ -79,7 +83,7 @@ def kind_of(meta: dict, loaded=None) -> str:
                      "model kind): export a run with `keras-gans export RUN_DIR`.")
 
 
-def load(path) -> tuple:
+def load(path: str | pathlib.Path) -> tuple:
     """(loaded SavedModel, metadata dict) for an export directory; the
     metadata always holds "kind" (and, for generators, "latent_dim")."""
     path = files.recover_dir(path)
@@ -96,7 +100,7 @@ def load(path) -> tuple:
     return loaded, meta
 
 
-def generate(loaded, n: int, seed: int | None = None, latent_dim: int | None = None,
+def generate(loaded: Any, n: int, seed: int | None = None, latent_dim: int | None = None,
              **inputs) -> np.ndarray:
     """Images from a loaded export's `generate` endpoint, as numpy [-1, 1].
 

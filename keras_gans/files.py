@@ -7,10 +7,9 @@ import pathlib
 import shutil
 import tempfile
 
-from typing import Any, Callable
-
 import numpy as np
 import tensorflow as tf
+from typing import Any, Callable
 
 
 def current_umask() -> int:
@@ -28,7 +27,7 @@ def current_umask() -> int:
     return mask
 
 
-def apply_umask(path, umask: int | None = None) -> None:
+def apply_umask(path: str | pathlib.Path, umask: int | None = None) -> None:
     """Give `path` (and, for a folder, everything inside it) the permissions a
     plain `open`/`mkdir` would: 0666 / 0777 less the umask. `tempfile` makes
     0600 / 0700 files and folders, which other users (a teammate, a serving
@@ -49,7 +48,7 @@ def apply_umask(path, umask: int | None = None) -> None:
         os.chmod(path, file_mode)
 
 
-def atomic_write_dir(path, write: Callable[[str], Any]) -> pathlib.Path:
+def atomic_write_dir(path: str | pathlib.Path, write: Callable[[str], Any]) -> pathlib.Path:
     """Call `write(tmp_dir)`, then swap `tmp_dir` in place of `path`.
 
     A crash while writing leaves any earlier `path` untouched. The swap is two
@@ -73,7 +72,7 @@ def atomic_write_dir(path, write: Callable[[str], Any]) -> pathlib.Path:
     return path
 
 
-def recover_dir(path) -> pathlib.Path:
+def recover_dir(path: str | pathlib.Path) -> pathlib.Path:
     """Undo a swap that a crash cut in half (see `atomic_write_dir`)."""
     path = pathlib.Path(path)
     old = path.parent / f".{path.name}.old"
@@ -82,7 +81,7 @@ def recover_dir(path) -> pathlib.Path:
     return path
 
 
-def atomic_write_file(path, write: Callable[[str], Any]) -> pathlib.Path:
+def atomic_write_file(path: str | pathlib.Path, write: Callable[[str], Any]) -> pathlib.Path:
     """Call `write(tmp_path)` then rename it over `path` (atomic on POSIX)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,13 +99,13 @@ def atomic_write_file(path, write: Callable[[str], Any]) -> pathlib.Path:
     return path
 
 
-def to_uint8(images) -> np.ndarray:
+def to_uint8(images: np.ndarray | tf.Tensor) -> np.ndarray:
     """[-1, 1] floats -> uint8."""
     images = np.asarray(images, dtype="float32")
     return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
+def grid(images: np.ndarray | tf.Tensor, ncols: int | None = None, pad: int = 2) -> np.ndarray:
     """Tile NHWC images in [-1, 1] into one uint8 HxWxC image."""
     images = to_uint8(images)
     n, h, w, c = images.shape
@@ -120,7 +119,7 @@ def grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
     return out
 
 
-def save_png(path, image) -> pathlib.Path:
+def save_png(path: str | pathlib.Path, image: np.ndarray) -> pathlib.Path:
     """Write a uint8 HxWxC image (or NHWC floats in [-1, 1], tiled) as PNG."""
     image = np.asarray(image)
     if image.ndim == 4:

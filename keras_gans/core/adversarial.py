@@ -8,10 +8,9 @@ the kind's (`GAN`, `Translator`) and the entry's.
 
 from __future__ import annotations
 
-from typing import Any
-
 import tensorflow as tf
 import keras
+from typing import Any
 
 from keras_gans.core import losses as losses_lib
 from keras_gans.core.model import ZooModel
@@ -44,7 +43,7 @@ class Adversarial(ZooModel):
         self.set_loss(loss)
         self.built = True  # the networks are built; nothing lazy is left
 
-    def set_loss(self, loss) -> None:
+    def set_loss(self, loss: str | losses_lib.AdversarialLoss) -> None:
         """Use adversarial loss `loss` (a name or an `AdversarialLoss`)."""
         self.loss_name = loss if isinstance(loss, str) else loss.name
         self.adversarial_loss = losses_lib.get(loss)
@@ -52,7 +51,9 @@ class Adversarial(ZooModel):
     def get_config(self) -> dict:
         return {**super().get_config(), "loss": self.loss_name}
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, **kwargs: Any) -> None:
+    def compile(self, d_optimizer: keras.optimizers.Optimizer | None = None,
+                g_optimizer: keras.optimizers.Optimizer | None = None,
+                loss: str | losses_lib.AdversarialLoss | None = None, **kwargs: Any) -> None:
         """Set both players' optimizers (Adam 2e-4, beta_1 0.5 when omitted)
         and, with `loss`, change the adversarial loss. See `ZooModel.compile`."""
         if loss is not None:

@@ -16,13 +16,16 @@ The paper's choice for small data is "translation,cutout" on grey images and
 "color,translation,cutout" on colour ones. Images are NHWC in [-1, 1].
 """
 
+from __future__ import annotations
+
 import keras
 import tensorflow as tf
+from typing import Callable, Iterable
 
 POLICIES = ("color", "translation", "cutout")
 
 
-def parse(policy):
+def parse(policy: str | Iterable[str] | None) -> tuple[str, ...]:
     """A tuple of policy names from "translation,cutout" (or a list); '' is off.
     Raises ValueError naming an unknown policy."""
     if not policy:
@@ -36,7 +39,7 @@ def parse(policy):
     return tuple(n for n in POLICIES if n in names)
 
 
-def seeded_uniform(seed):
+def seeded_uniform(seed: keras.random.SeedGenerator) -> Callable[..., tf.Tensor]:
     """`rand(n, tail, low, high)`: uniform draws of shape (n, *tail) from a
     `keras.random.SeedGenerator` (the transforms take such a function, so a
     model can slice one global draw per replica, as it does for latents)."""
@@ -45,7 +48,7 @@ def seeded_uniform(seed):
     return rand
 
 
-def color(x: tf.Tensor, rand) -> tf.Tensor:
+def color(x: tf.Tensor, rand: Callable[..., tf.Tensor]) -> tf.Tensor:
     """Random brightness, saturation and contrast per image (DiffAugment's `color`)."""
     n = tf.shape(x)[0]
     dtype = x.dtype
@@ -57,7 +60,7 @@ def color(x: tf.Tensor, rand) -> tf.Tensor:
     return (x - mean) * tf.cast(rand(n, [1, 1, 1], 0.5, 1.5), dtype) + mean
 
 
-def translation(x: tf.Tensor, rand, ratio: float = 0.125) -> tf.Tensor:
+def translation(x: tf.Tensor, rand: Callable[..., tf.Tensor], ratio: float = 0.125) -> tf.Tensor:
     """Shift each image by up to `ratio` of its size, zero-filled (`translation`)."""
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     ph, pw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
@@ -70,7 +73,7 @@ def translation(x: tf.Tensor, rand, ratio: float = 0.125) -> tf.Tensor:
     return tf.gather(out, cols, axis=2, batch_dims=1)              # (n, h, w, c)
 
 
-def cutout(x: tf.Tensor, rand, ratio: float = 0.5) -> tf.Tensor:
+def cutout(x: tf.Tensor, rand: Callable[..., tf.Tensor], ratio: float = 0.5) -> tf.Tensor:
     """Zero one random square of `ratio` of the size in each image (`cutout`)."""
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
@@ -86,7 +89,8 @@ def cutout(x: tf.Tensor, rand, ratio: float = 0.5) -> tf.Tensor:
 TRANSFORMS = {"color": color, "translation": translation, "cutout": cutout}
 
 
-def diff_augment(x, policy, rand):
+def diff_augment(x: tf.Tensor, policy: tuple[str, ...],
+                 rand: Callable[..., tf.Tensor]) -> tf.Tensor:
     """`x` through each transform of `policy` (a `parse` result), with fresh
     randomness per image from `rand` (`seeded_uniform(seed_generator)`, or a
     function of the same signature)."""

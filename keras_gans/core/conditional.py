@@ -12,6 +12,7 @@ the classes in the proportions the data has them.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -20,12 +21,16 @@ import keras
 from keras_gans.core.gan import GAN
 from keras_gans.core.model import CONDITIONAL
 
+if TYPE_CHECKING:
+    from keras_gans.data import ImageData
+
 
 class LabelError(ValueError):
     """Class labels that a conditional model cannot take (wrong type or range)."""
 
 
-def check_labels(labels, num_classes: int, n: int | None = None) -> np.ndarray:
+def check_labels(labels: int | Sequence[int] | np.ndarray | None, num_classes: int,
+                 n: int | None = None) -> np.ndarray:
     """`labels` as an int32 numpy vector of class indices in [0, num_classes).
 
     A single int is repeated `n` times. Raises `LabelError` naming the problem.
@@ -72,12 +77,14 @@ class ConditionalBase(GAN):
 
     kind = CONDITIONAL
 
-    def __init__(self, generator=None, discriminator=None, num_classes=None, **kwargs):
+    def __init__(self, generator: keras.Model | None = None,
+                 discriminator: keras.Model | None = None, num_classes: int | None = None,
+                 **kwargs):
         self.num_classes = self.check_num_classes(num_classes)
         super().__init__(generator, discriminator, **kwargs)
 
     @classmethod
-    def check_num_classes(cls, num_classes) -> int:
+    def check_num_classes(cls, num_classes: Any) -> int:
         """`num_classes` as an int >= 2, or a ValueError saying what is wrong."""
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
                 or num_classes < 2:
@@ -87,12 +94,12 @@ class ConditionalBase(GAN):
 
     # ------------------------------------------------------------- labels
     @classmethod
-    def load_data(cls, name, **kwargs):
+    def load_data(cls, name: str, **kwargs) -> ImageData:
         """Like `GAN.load_data`, but the data must have labels (a `DataError`
         says how to get labelled data otherwise)."""
         return super().load_data(name, **{**kwargs, "labels": True})
 
-    def unpack(self, data) -> tuple:
+    def unpack(self, data: Any) -> tuple:
         images, labels = super().unpack(data)
         if labels is None:
             raise ValueError(f"{type(self).__name__} trains on (images, labels) batches, but the "
@@ -100,7 +107,7 @@ class ConditionalBase(GAN):
                              f"labels=True).")
         return images, labels
 
-    def split_inputs(self, inputs) -> tuple:
+    def split_inputs(self, inputs: dict | tuple | list) -> tuple:
         """(z, labels) from {"z", "label"} or (z, label)."""
         if isinstance(inputs, dict):
             return inputs["z"], inputs["label"]
@@ -110,14 +117,15 @@ class ConditionalBase(GAN):
                          f"{{'z': z, 'label': label}}, not latents alone.")
 
     # -------------------------------------------------------------- hooks
-    def generate_fake(self, z: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
+    def generate_fake(self, z: tf.Tensor, labels: tf.Tensor, training: bool = True) -> tf.Tensor:
         return self.generator([z, tf.cast(labels, tf.int32)], training=training)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: dict | tuple | list, training: bool = False) -> tf.Tensor:
         z, labels = self.split_inputs(inputs)
         return self.sampler([z, tf.cast(labels, tf.int32)], training=training)
 
-    def generate(self, n: int, seed: int | None = None, labels=None,
+    def generate(self, n: int, seed: int | None = None,
+                 labels: int | Sequence[int] | np.ndarray | None = None,
                  batch_size: int = 256) -> np.ndarray:
         """`n` images in [-1, 1] (float32 NHWC numpy) of classes `labels`: one
         int for all, one per image, or None to cycle through the classes. The
@@ -127,7 +135,7 @@ class ConditionalBase(GAN):
         labels = check_labels(labels, self.num_classes, n)
         return self.predict_batches({"z": self.latents(n, seed), "label": labels}, batch_size)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "num_classes": self.num_classes}
 
     # ------------------------------------------------------------- export
@@ -160,21 +168,22 @@ class ConditionalBase(GAN):
         return {**super().export_metadata(), "num_classes": self.num_classes}
 
     # ------------------------------------------------------ sample grids
-    def sample_inputs(self, data, n: int, seed: int):
+    def sample_inputs(self, data: ImageData, n: int, seed: int) -> dict[str, np.ndarray]:
         """Latents and labels for a grid with one row per class (n / classes
         images each, at least one)."""
         per_class = max(1, int(n) // self.num_classes)
         labels = per_class_labels(self.num_classes, per_class)
         return {"z": self.latents(len(labels), seed), "label": labels}
 
-    def sample_grid(self, inputs) -> np.ndarray:
+    def sample_grid(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         from keras_gans import files
         per_class = math.ceil(len(inputs["label"]) / self.num_classes)
         images = keras.ops.convert_to_numpy(self(inputs, training=False))
         return files.grid(images, ncols=per_class)
 
 
-def export_labels(loaded, n: int, labels=None) -> np.ndarray:
+def export_labels(loaded: Any, n: int,
+                  labels: int | Sequence[int] | np.ndarray | None = None) -> np.ndarray:
     """Checked int32 labels for `n` images from a loaded conditional export
     (None: cycle through its classes)."""
     if not hasattr(loaded, "num_classes"):

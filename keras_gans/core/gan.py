@@ -9,16 +9,18 @@ once; mixed precision, loss averaging and the trackers in `ZooModel`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import tensorflow as tf
 import keras
+from typing import TYPE_CHECKING, Any
 
 from keras_gans.core import augment as augment_lib
 from keras_gans.core import latent as latent_lib
 from keras_gans.core.adversarial import Adversarial
 from keras_gans.core.model import LATENT, replica_context
+
+if TYPE_CHECKING:
+    from keras_gans.data import ImageData
 
 
 class GAN(Adversarial):
@@ -85,7 +87,7 @@ class GAN(Adversarial):
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay}
 
     # ------------------------------------------------------------- inference
-    def call(self, z, training=False):
+    def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Images for latents `z` (so `predict(z)` works)."""
         return self.sampler(z, training=training)
 
@@ -145,7 +147,8 @@ class GAN(Adversarial):
         The same `seed` gives the same images."""
         return self.predict_batches(self.latents(n, seed), batch_size)
 
-    def predict_batches(self, inputs, batch_size: int = 256) -> np.ndarray:
+    def predict_batches(self, inputs: np.ndarray | dict[str, np.ndarray],
+                        batch_size: int = 256) -> np.ndarray:
         """`self(inputs)` in batches of `batch_size`, as one float32 numpy array;
         `inputs` is an array or a dict of arrays of equal length."""
         n = len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
@@ -161,7 +164,7 @@ class GAN(Adversarial):
         return latent_lib.draw(n, self.latent_dim, seed)
 
     # ---------------------------------------------------------- train hooks
-    def unpack(self, data) -> tuple:
+    def unpack(self, data: Any) -> tuple:
         """Split a dataset element into (images, labels or None)."""
         if isinstance(data, dict):
             return data["image"], data.get("label")
@@ -169,7 +172,7 @@ class GAN(Adversarial):
             return data[0], (data[1] if len(data) > 1 else None)
         return data, None
 
-    def sample_latents(self, batch_size) -> tf.Tensor:
+    def sample_latents(self, batch_size: int | tf.Tensor) -> tf.Tensor:
         """Latents for this replica's part of the batch.
 
         Every replica draws the whole global batch from the same seed and keeps
@@ -183,15 +186,17 @@ class GAN(Adversarial):
             return z
         return tf.slice(z, [replica * batch_size, 0], [batch_size, self.latent_dim])
 
-    def generate_fake(self, z: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
+    def generate_fake(self, z: tf.Tensor, labels: tf.Tensor | None,
+                      training: bool = True) -> tf.Tensor:
         """Images for latents (and labels, in conditional models)."""
         return self.generator(z, training=training)
 
-    def discriminate(self, images: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
+    def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
+                     training: bool = True) -> tf.Tensor:
         """Discriminator logits for images (and labels, in conditional models)."""
         return self.discriminator(images, training=training)
 
-    def discriminator_loss(self, real: tf.Tensor, labels, z: tf.Tensor,
+    def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor | None, z: tf.Tensor,
                            training: bool = True) -> tuple[tf.Tensor, dict]:
         """Per-example D loss and values to log."""
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
@@ -201,7 +206,7 @@ class GAN(Adversarial):
         return per_example, {"d_real": self.probability(real_logits),
                              "d_fake": self.probability(fake_logits)}
 
-    def generator_loss(self, z: tf.Tensor, labels,
+    def generator_loss(self, z: tf.Tensor, labels: tf.Tensor | None,
                        training: bool = True) -> tuple[tf.Tensor, dict]:
         """Per-example G loss and values to log."""
         fake = self.generate_fake(z, labels, training=training)
@@ -209,7 +214,7 @@ class GAN(Adversarial):
         return self.adversarial_loss.generator(fake_logits), {}
 
     # ------------------------------------------------------------ the update
-    def train_step(self, data):
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         self.require_compiled()
         real, labels = self.unpack(data)
         self.check_images(real)
@@ -227,7 +232,7 @@ class GAN(Adversarial):
         logs.update(g_logs, g_loss=g_loss)
         return self.record(logs)
 
-    def test_step(self, data):
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         real, labels = self.unpack(data)
         batch_size = tf.shape(real)[0]
         z = self.sample_latents(batch_size)
@@ -251,10 +256,10 @@ class GAN(Adversarial):
         return {"latent_dim": self.latent_dim, **super().export_metadata()}
 
     # ------------------------------------------------------ data and grids
-    def sample_inputs(self, data, n: int, seed: int):
+    def sample_inputs(self, data: ImageData, n: int, seed: int) -> np.ndarray:
         """Fixed inputs for the per-epoch sample grids (here: `n` latents)."""
         return self.latents(n, seed)
 
-    def sample_grid(self, inputs) -> np.ndarray:
+    def sample_grid(self, inputs: np.ndarray) -> np.ndarray:
         from keras_gans import files
         return files.grid(keras.ops.convert_to_numpy(self(inputs, training=False)))

@@ -11,6 +11,7 @@ between such latents.
 from __future__ import annotations
 
 import numpy as np
+from typing import Iterable, Sequence
 
 # Grid image numbers go below this: drawing the latents of image N draws all N
 # before it, so a typo such as 99999999999 would otherwise ask for terabytes.
@@ -24,7 +25,7 @@ def draw(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
         "float32")
 
 
-def latents_for(seed: int | None, indices, latent_dim: int) -> np.ndarray:
+def latents_for(seed: int | None, indices: Sequence[int], latent_dim: int) -> np.ndarray:
     """The latents of grid images `indices` of `keras-gans sample --seed seed`."""
     indices = [int(i) for i in indices]
     if not indices or min(indices) < 0:
@@ -35,7 +36,8 @@ def latents_for(seed: int | None, indices, latent_dim: int) -> np.ndarray:
     return draw(max(indices) + 1, latent_dim, seed)[indices]
 
 
-def interpolate(z_a, z_b, steps: int = 8, method: str = "slerp") -> np.ndarray:
+def interpolate(z_a: np.ndarray, z_b: np.ndarray, steps: int = 8,
+                method: str = "slerp") -> np.ndarray:
     """`steps` latents from z_a to z_b (both included).
 
     "slerp" follows the great circle (latents of a Gaussian prior live near a
@@ -60,7 +62,7 @@ def interpolate(z_a, z_b, steps: int = 8, method: str = "slerp") -> np.ndarray:
     return out.astype("float32")
 
 
-def arithmetic(terms) -> np.ndarray:
+def arithmetic(terms: Iterable[tuple[int, np.ndarray]]) -> np.ndarray:
     """sum(sign * mean(latents)) over `terms`, a list of (sign, latents array).
 
     Radford et al. 2016 averaged three exemplars per concept before adding and

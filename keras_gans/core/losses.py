@@ -44,12 +44,12 @@ class AdversarialLoss:
         """G's element-wise loss on the logits of its fakes."""
         raise NotImplementedError
 
-    def discriminator(self, real_logits, fake_logits) -> tf.Tensor:
+    def discriminator(self, real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
         """D's per-example loss for a batch of real and of fake logits."""
         return (_per_example(self.d_real(tf.cast(real_logits, tf.float32)))
                 + _per_example(self.d_fake(tf.cast(fake_logits, tf.float32))))
 
-    def generator(self, fake_logits) -> tf.Tensor:
+    def generator(self, fake_logits: tf.Tensor) -> tf.Tensor:
         """G's per-example loss for the logits of its fakes."""
         return _per_example(self.g_fake(tf.cast(fake_logits, tf.float32)))
 
@@ -63,13 +63,13 @@ class Minimax(AdversarialLoss):
 
     name = "minimax"
 
-    def d_real(self, logits):
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
         return tf.nn.softplus(-logits)      # -log D(x)
 
-    def d_fake(self, logits):
+    def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
         return tf.nn.softplus(logits)       # -log(1 - D(G(z)))
 
-    def g_fake(self, logits):
+    def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
         return -tf.nn.softplus(logits)      # log(1 - D(G(z)))
 
 
@@ -78,7 +78,7 @@ class NonSaturating(Minimax):
 
     name = "non_saturating"
 
-    def g_fake(self, logits):
+    def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
         return tf.nn.softplus(-logits)      # -log D(G(z))
 
 
@@ -88,10 +88,10 @@ class LeastSquares(AdversarialLoss):
     name = "least_squares"
     output = "raw"
 
-    def d_real(self, logits):
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
         return 0.5 * tf.square(logits - 1.0)
 
-    def d_fake(self, logits):
+    def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
         return 0.5 * tf.square(logits)
 
     g_fake = d_real
@@ -103,20 +103,20 @@ class Hinge(AdversarialLoss):
     name = "hinge"
     output = "raw"
 
-    def d_real(self, logits):
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
         return tf.nn.relu(1.0 - logits)
 
-    def d_fake(self, logits):
+    def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
         return tf.nn.relu(1.0 + logits)
 
-    def g_fake(self, logits):
+    def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
         return -logits
 
 
 LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge)}
 
 
-def get(name) -> AdversarialLoss:
+def get(name: str | AdversarialLoss) -> AdversarialLoss:
     """Return an `AdversarialLoss` by name (or pass one through)."""
     if isinstance(name, AdversarialLoss):
         return name

@@ -24,12 +24,16 @@ the learning-rate decay, and the image-shape check.
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import tensorflow as tf
 import keras
+from typing import TYPE_CHECKING, Any, Callable
 
 from keras_gans.core.kinds import CONDITIONAL, KINDS, LATENT, LIKELIHOOD, TRANSLATOR  # noqa: F401
+
+if TYPE_CHECKING:
+    import numpy as np
+    from keras_gans.data import ImageData
+    from keras_gans.training.callbacks import RunState
 
 
 def replica_context() -> tuple[int, int]:
@@ -176,7 +180,7 @@ class ZooModel(keras.Model):
             return None
         return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
-    def training_callbacks(self, state=None) -> list:
+    def training_callbacks(self, state: RunState | None = None) -> list:
         """Extra Keras callbacks `keras-gans train` adds to `fit()` for this
         model: the linear learning-rate decay of every optimizer when
         `lr_decay_start` < 1. `state` is the run's
@@ -241,16 +245,16 @@ class ZooModel(keras.Model):
 
     # -------------------------------------------------- what others ask of it
     @classmethod
-    def load_data(cls, name: str, **kwargs: Any):
+    def load_data(cls, name: str, **kwargs: Any) -> ImageData:
         """The `ImageData` this model trains on (`keras_gans.data.load` kwargs)."""
         from keras_gans import data as data_lib
         return data_lib.load(name, **kwargs)
 
-    def sample_inputs(self, data, n: int, seed: int):
+    def sample_inputs(self, data: ImageData, n: int, seed: int) -> Any:
         """Fixed inputs for the per-epoch sample grids."""
         raise NotImplementedError
 
-    def sample_grid(self, inputs) -> "np.ndarray":  # noqa: F821
+    def sample_grid(self, inputs: Any) -> "np.ndarray":  # noqa: F821
         """One uint8 HxWxC picture of the model's output for `sample_inputs`."""
         raise NotImplementedError
 

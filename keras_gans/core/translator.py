@@ -9,14 +9,16 @@ images of the per-epoch sample grids.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import tensorflow as tf
 import keras
+from typing import TYPE_CHECKING, Any
 
 from keras_gans.core.adversarial import Adversarial
 from keras_gans.core.model import TRANSLATOR
+
+if TYPE_CHECKING:
+    from keras_gans.data.unpaired import UnpairedImageData
 
 
 class Translator(Adversarial):
@@ -30,8 +32,8 @@ class Translator(Adversarial):
     directions: tuple[str, ...] = ()
 
     def __init__(self, generator: keras.Model | None = None,
-                 discriminator: keras.Model | None = None, image_shape=None,
-                 **kwargs: Any) -> None:
+                 discriminator: keras.Model | None = None,
+                 image_shape: tuple[int, ...] | None = None, **kwargs: Any) -> None:
         super().__init__(generator, discriminator, **kwargs)
         self.image_shape = tuple(int(s) for s in image_shape)
 
@@ -40,7 +42,7 @@ class Translator(Adversarial):
         raise NotImplementedError
 
     # ------------------------------------------------------------- inference
-    def call(self, images, training=False):
+    def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """The first direction's translation (so `predict(images)` translates)."""
         return self.translator(self.directions[0])(images, training=training)
 
@@ -53,7 +55,8 @@ class Translator(Adversarial):
         raise ValueError(f"Unknown direction {direction!r}: use "
                          f"{' or '.join(repr(d) for d in self.directions)}.")
 
-    def translate(self, images, direction: str | None = None, batch_size: int = 16) -> np.ndarray:
+    def translate(self, images: np.ndarray | tf.Tensor, direction: str | None = None,
+                  batch_size: int = 16) -> np.ndarray:
         """Translate NHWC images in [-1, 1] (numpy or tensor) the way of
         `direction` (default: the first of `directions`)."""
         net = self.translator(direction or self.directions[0])
@@ -77,7 +80,8 @@ class Translator(Adversarial):
         return {**super().export_metadata(), "endpoints": ",".join(self.directions)}
 
     # ------------------------------------------------------ data and grids
-    def sample_inputs(self, data, n: int, seed: int):
+    def sample_inputs(self, data: UnpairedImageData, n: int, seed: int) -> tuple[np.ndarray,
+                      np.ndarray]:
         """`n` fixed images of each domain (the test split's when there is one)."""
         fixed = getattr(data, "fixed", None)
         if fixed is not None:

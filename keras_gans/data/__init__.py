@@ -54,9 +54,10 @@ def _looks_like_path(name):
     return os.sep in name or "/" in name or name.startswith(".") or name.endswith(".npz")
 
 
-def load(name: str | None = None, batch_size: int = 64, image_size=None,
-         channels: int | None = None, split: str = "train", labels: bool | None = None,
-         shuffle: bool = True, seed: int | None = None, data_dir: str | None = None) -> ImageData:
+def load(name: str | None = None, batch_size: int = 64,
+         image_size: int | tuple[int, int] | None = None, channels: int | None = None,
+         split: str = "train", labels: bool | None = None, shuffle: bool = True,
+         seed: int | None = None, data_dir: str | None = None) -> ImageData:
     """Load images as an `ImageData` (dataset of float32 images in [-1, 1]).
 
     Args:
@@ -111,8 +112,9 @@ def load(name: str | None = None, batch_size: int = 64, image_size=None,
     return data
 
 
-def load_arrays(name: str | None = None, split: str = "train", image_size=None,
-                channels: int | None = None, limit: int | None = None) -> tuple:
+def load_arrays(name: str | None = None, split: str = "train",
+                image_size: int | tuple[int, int] | None = None, channels: int | None = None,
+                limit: int | None = None) -> tuple:
     """All images of a source as (float32 images in [-1, 1], labels or None) numpy
     arrays; for evaluation and tests. `limit` caps the number of images."""
     data = load(name, batch_size=1, image_size=image_size, channels=channels, split=split,

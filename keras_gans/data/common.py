@@ -59,7 +59,8 @@ def finish(ds: tf.data.Dataset, n: int | None, batch_size: int, shuffle: bool,
     return ds
 
 
-def from_arrays(x, y=None, batch_size: int = 64, image_size=None, channels: int | None = None,
+def from_arrays(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 64,
+                image_size: int | tuple[int, int] | None = None, channels: int | None = None,
                 shuffle: bool = True, seed: int | None = None, source: str = "arrays",
                 class_names: list | None = None) -> ImageData:
     """An `ImageData` from uint8 images (N, H, W, C) and optional int labels."""

@@ -14,9 +14,13 @@ are linear, so they work on [-1, 1] images as well as on 0..255 ones.
 from __future__ import annotations
 
 import tensorflow as tf
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
-def as_size(size) -> tuple[int, int] | None:
+def as_size(size: int | tuple[int, int] | None) -> tuple[int, int] | None:
     """(height, width) for an int or a pair (None: None)."""
     if size is None:
         return None
@@ -41,7 +45,7 @@ def fix_channels(x: tf.Tensor, channels: int | None) -> tf.Tensor:
     raise ValueError(f"Cannot turn {have}-channel images into {channels}-channel ones.")
 
 
-def resize(x: tf.Tensor, size, method: str = "bilinear") -> tf.Tensor:
+def resize(x: tf.Tensor, size: int | tuple[int, int] | None, method: str = "bilinear") -> tf.Tensor:
     """`x` (HWC or NHWC, float) at `size` (int or (height, width); None: as it
     is), antialiased; unchanged when it already has that size."""
     size = as_size(size)
@@ -50,8 +54,8 @@ def resize(x: tf.Tensor, size, method: str = "bilinear") -> tf.Tensor:
     return tf.image.resize(tf.cast(x, tf.float32), size, method=method, antialias=True)
 
 
-def to_unit(images, size=None, channels: int | None = None,
-            method: str = "bilinear") -> tf.Tensor:
+def to_unit(images: tf.Tensor | np.ndarray, size: int | tuple[int, int] | None = None,
+            channels: int | None = None, method: str = "bilinear") -> tf.Tensor:
     """uint8 (or float 0..255) images, HWC or NHWC, as float32 in [-1, 1] with
     `channels` channels at `size` (None: as stored)."""
     x = fix_channels(tf.cast(images, tf.float32), channels)

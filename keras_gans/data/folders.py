@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 import warnings
+from typing import Sequence
 
 import tensorflow as tf
 
@@ -12,7 +13,7 @@ from keras_gans.data import decode
 from keras_gans.data.common import (IMAGE_SUFFIXES, DataError, DataWarning, ImageData, finish,
                                     name_some)
 
-def folder_files(root) -> tuple:
+def folder_files(root: str | pathlib.Path) -> tuple:
     """(image files, labels or None, class names or None) of a folder: labels
     when every image sits in a sub-folder (one a class)."""
     root = pathlib.Path(root)
@@ -45,7 +46,8 @@ def _has_image_signature(path):
     return head.startswith(IMAGE_SIGNATURES)
 
 
-def readable_images(files, where, decode_limit=None):
+def readable_images(files: Sequence[pathlib.Path], where: str | pathlib.Path,
+                    decode_limit: int | None = None) -> tuple[list[pathlib.Path], bool]:
     """The image files of `files` that can be read, and whether every one of
     them was decoded to tell (`(readable, decoded)`).
 
@@ -88,8 +90,10 @@ def readable_images(files, where, decode_limit=None):
     return good, decoded
 
 
-def from_files(files, labels, class_names, batch_size, image_size, channels, shuffle, seed,
-                source):
+def from_files(files: Sequence[pathlib.Path], labels: Sequence[int] | None,
+               class_names: list[str] | None, batch_size: int,
+               image_size: int | tuple[int, int] | None, channels: int | None, shuffle: bool,
+               seed: int | None, source: str) -> ImageData:
     """An `ImageData` decoding image `files` (with `labels`) batch by batch;
     unreadable files are skipped as `readable_images` says."""
     readable, decoded = readable_images(files, source)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import pathlib
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -20,7 +21,8 @@ EMBEDDED_SPLITS = {"train": 4000, "test": 1000}
 EMBEDDED_SPLIT_SEED = 0
 
 
-def embedded_split_indices(y, split, seed=EMBEDDED_SPLIT_SEED):
+def embedded_split_indices(y: np.ndarray, split: str,
+                           seed: int = EMBEDDED_SPLIT_SEED) -> np.ndarray:
     """Indices of `split` in the embedded digits: a fixed, seeded, stratified
     draw of a fifth of each class for "test", the rest for "train". (The file
     is stored sorted by class, so a plain head/tail cut would hold out whole
@@ -61,7 +63,7 @@ FASHION_CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sanda
                    "shirt", "sneaker", "bag", "ankle boot"]
 
 
-def debian_fashion_mnist(split: str, root=None) -> tuple:
+def debian_fashion_mnist(split: str, root: str | pathlib.Path | None = None) -> tuple:
     """(uint8 images, labels, class names) of Debian's Fashion-MNIST files."""
     root = pathlib.Path(root or DEBIAN_FASHION_MNIST)
     prefix = {"train": "train", "test": "t10k"}.get(split)
@@ -82,7 +84,7 @@ def _is_prepared(builder):
         return os.path.exists(os.path.join(builder.data_dir, "dataset_info.json"))
 
 
-def prepare_tfds(builder, name):
+def prepare_tfds(builder: Any, name: str) -> None:
     """`builder.download_and_prepare()`, failing at once (instead of after
     minutes of tfds retries) when the data is not on disk and the network is
     out of reach. Raises `OSError` naming the problem."""
@@ -100,8 +102,9 @@ def prepare_tfds(builder, name):
     builder.download_and_prepare()
 
 
-def tfds_images(name: str, split: str, batch_size: int, image_size, channels: int | None,
-                shuffle: bool, seed: int | None, data_dir: str | None = None) -> ImageData:
+def tfds_images(name: str, split: str, batch_size: int, image_size: int | tuple[int, int] | None,
+                channels: int | None, shuffle: bool, seed: int | None,
+                data_dir: str | None = None) -> ImageData:
     """An `ImageData` of a tensorflow-datasets image set (downloaded on first use)."""
     try:
         import tensorflow_datasets as tfds

@@ -4,14 +4,18 @@ and optional integer labels, checked before any training starts."""
 from __future__ import annotations
 
 import numpy as np
+from typing import TYPE_CHECKING
 
 from keras_gans.data.common import MAX_CLASSES, DataError
+
+if TYPE_CHECKING:
+    import pathlib
 
 NPZ_IMAGE_KEYS = ("x", "images", "x_train", "image")
 NPZ_LABEL_KEYS = ("y", "labels", "y_train", "label")
 
 
-def read_npz(path):
+def read_npz(path: str | pathlib.Path) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
     """(uint8 images, int64 labels or None, class names or None) from an .npz.
 
     Images may be uint8, or numbers in [0, 255], [0, 1] or [-1, 1]; labels

@@ -47,7 +47,7 @@ class UnpairedImageData(ImageData):
     fixed: object = None
 
 
-def load_size_for(size) -> tuple:
+def load_size_for(size: int | tuple[int, int]) -> tuple:
     """The size images are resized to before the random crop: 286/256 of it."""
     return tuple(int(round(s * PAPER_LOAD_SIZE / PAPER_SIZE)) for s in size)
 
@@ -175,7 +175,8 @@ def _source(name, data_dir=None):
 
 
 # ---------------------------------------------------------------- pipeline
-def augment(img, size, load_size, seed):
+def augment(img: tf.Tensor, size: tuple[int, int], load_size: tuple[int, int],
+            seed: tf.Tensor) -> tf.Tensor:
     """The paper's training preprocessing for one uint8 HxWxC image: resize to
     `load_size`, random crop to `size`, random left-right flip; [-1, 1] out.
     `seed` is a stateless seed (shape [2] int)."""
@@ -191,10 +192,11 @@ def _plain(img, size):
     return decode.to_unit(img, size, method="bicubic")
 
 
-def load_unpaired(name: str, batch_size: int = 1, image_size=None, channels: int | None = None,
-                  split: str = "train", shuffle: bool = True, augment_images: bool | None = None,
-                  seed: int | None = None, data_dir: str | None = None,
-                  load_size=None) -> UnpairedImageData:
+def load_unpaired(name: str, batch_size: int = 1, image_size: int | tuple[int, int] | None = None,
+                  channels: int | None = None, split: str = "train", shuffle: bool = True,
+                  augment_images: bool | None = None, seed: int | None = None,
+                  data_dir: str | None = None,
+                  load_size: int | tuple[int, int] | None = None) -> UnpairedImageData:
     """Two unpaired image domains as an `UnpairedImageData` of `(a, b)` batches.
 
     Args:
@@ -270,7 +272,7 @@ def _plain_images(source, split, d, channels, size, choose):
     return images[keep].astype("float32")
 
 
-def is_unpaired(name) -> bool:
+def is_unpaired(name: str | pathlib.Path | None) -> bool:
     """Whether `name` is two-domain data: a folder with trainA/ and trainB/, or
     one of the CycleGAN dataset names."""
     text = str(name)
@@ -280,8 +282,8 @@ def is_unpaired(name) -> bool:
     return _config_name(text) in CYCLE_GAN_SETS
 
 
-def domain_labelled(name: str, image_size=None, channels: int | None = None,
-                    data_dir: str | None = None) -> tuple:
+def domain_labelled(name: str, image_size: int | tuple[int, int] | None = None,
+                    channels: int | None = None, data_dir: str | None = None) -> tuple:
     """Every image of both domains (train and test splits) with its domain as
     the label, A = 0 and B = 1: data for the domain classifier."""
     xs, ys = [], []
@@ -294,9 +296,9 @@ def domain_labelled(name: str, image_size=None, channels: int | None = None,
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def domain_arrays(name: str, image_size=None, channels: int | None = None,
-                  split: str | None = None, n: int | None = None, seed: int = 0,
-                  data_dir: str | None = None) -> tuple:
+def domain_arrays(name: str, image_size: int | tuple[int, int] | None = None,
+                  channels: int | None = None, split: str | None = None, n: int | None = None,
+                  seed: int = 0, data_dir: str | None = None) -> tuple:
     """Un-augmented images of both domains, for evaluation: `(a, b, split)`.
 
     Each domain gives up to `n` images (all of them when `n` is None), a
@@ -318,8 +320,8 @@ def domain_arrays(name: str, image_size=None, channels: int | None = None,
 
 
 # ------------------------------------------------------------ offline data
-def make_photo_domains(path, image_size: int = 64, train: int = 60, test: int = 8,
-                       seed: int = 0) -> pathlib.Path:
+def make_photo_domains(path: str | pathlib.Path, image_size: int = 64, train: int = 60,
+                       test: int = 8, seed: int = 0) -> pathlib.Path:
     """Write a two-domain folder cut from scikit-learn's sample photos: domain
     A from `china.jpg` (a temple under a pale sky), domain B from `flower.jpg`
     (an orange dahlia on dark green). Each image is a random square crop

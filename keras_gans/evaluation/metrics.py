@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def _features(x, name="features"):
     return x
 
 
-def feature_statistics(features) -> tuple:
+def feature_statistics(features: np.ndarray) -> tuple:
     """(mean, covariance) of a set of feature vectors (rows)."""
     x = _features(features)
     if len(x) < 2:
@@ -89,7 +90,8 @@ def _sqrt_psd(a):
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
 
-def frechet_distance(a, b) -> float:
+def frechet_distance(a: np.ndarray | tuple[np.ndarray, np.ndarray],
+                     b: np.ndarray | tuple[np.ndarray, np.ndarray]) -> float:
     """Frechet distance between Gaussians fitted to two feature sets.
 
     d^2 = |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)).
@@ -114,13 +116,16 @@ def frechet_distance(a, b) -> float:
     return float(max(value, 0.0))
 
 
-def polynomial_kernel(x, y, degree=3, gamma=None, coef0=1.0):
+def polynomial_kernel(x: np.ndarray, y: np.ndarray, degree: int = 3, gamma: float | None = None,
+                      coef0: float = 1.0) -> np.ndarray:
     """k(x, y) = (gamma x.y + coef0)^degree with gamma = 1/dims by default."""
     gamma = 1.0 / x.shape[1] if gamma is None else gamma
     return (gamma * (x @ y.T) + coef0) ** degree
 
 
-def mmd2_unbiased(x, y, kernel=polynomial_kernel):
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray,
+                  kernel: Callable[[np.ndarray, np.ndarray], np.ndarray] = polynomial_kernel,
+                  ) -> float:
     """Unbiased estimate of the squared maximum mean discrepancy.
 
     The within-set kernel sums leave out the diagonal (k(x_i, x_i)), so the
@@ -135,8 +140,8 @@ def mmd2_unbiased(x, y, kernel=polynomial_kernel):
     return float(term_x + term_y - 2.0 * k_xy.mean())
 
 
-def kernel_distance(real, fake, num_subsets: int = 100, subset_size: int = 1000,
-                    seed: int = 0) -> tuple:
+def kernel_distance(real: np.ndarray, fake: np.ndarray, num_subsets: int = 100,
+                    subset_size: int = 1000, seed: int = 0) -> tuple:
     """Kernel Inception Distance (Binkowski et al. 2018): the unbiased MMD^2
     with a cubic polynomial kernel, averaged over random subsets.
 
@@ -159,7 +164,7 @@ def kernel_distance(real, fake, num_subsets: int = 100, subset_size: int = 1000,
     return float(np.mean(values)), float(np.std(values))
 
 
-def inception_score(probs, splits: int = 10) -> tuple:
+def inception_score(probs: np.ndarray, splits: int = 10) -> tuple:
     """exp(E_x KL(p(y|x) || p(y))) of class probabilities (rows sum to 1),
     as (mean, std) over `splits` equal parts (Salimans et al. 2016)."""
     p = _features(probs, "class probabilities")
@@ -200,7 +205,7 @@ def _coverage(manifold, radii, queries, batch=1024):
     return inside / len(queries)
 
 
-def precision_recall(real, fake, k: int = 3) -> tuple:
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple:
     """Improved precision and recall (Kynkaanniemi et al. 2019).
 
     Each set's manifold is the union of balls around its points reaching to
@@ -215,7 +220,8 @@ def precision_recall(real, fake, k: int = 3) -> tuple:
 
 
 # ---------------------------------------------------------------- Parzen
-def parzen_log_likelihood(centres, points, sigma, batch=512):
+def parzen_log_likelihood(centres: np.ndarray, points: np.ndarray, sigma: float,
+                          batch: int = 512) -> np.ndarray:
     """log p(x) of each row of `points` under an isotropic Gaussian kernel
     density with bandwidth `sigma` centred on the rows of `centres`:
 
@@ -236,7 +242,8 @@ def parzen_log_likelihood(centres, points, sigma, batch=512):
 DEFAULT_SIGMAS = tuple(np.round(np.logspace(-1.3, 0, 14), 4))
 
 
-def parzen(fake, valid, test, sigmas=DEFAULT_SIGMAS):
+def parzen(fake: np.ndarray, valid: np.ndarray, test: np.ndarray,
+           sigmas: Sequence[float] = DEFAULT_SIGMAS) -> tuple[float, float, float]:
     """The Parzen-window estimate of Goodfellow et al. 2014 (Table 1).
 
     A Gaussian kernel density is fitted to the generated samples `fake`; its
@@ -271,9 +278,12 @@ class FeatureExtractor:
         raise NotImplementedError
 
 
-def evaluate(real, fake, metrics, extractor=None, classifier=None, fake_labels=None,
-             seed: int = 0, kid_subsets: int = 100, kid_subset_size: int = 1000, pr_k: int = 3,
-             is_splits: int = 10, parzen_valid=None, parzen_held_out=None) -> list:
+def evaluate(real: np.ndarray, fake: np.ndarray, metrics: Sequence[str],
+             extractor: FeatureExtractor | None = None, classifier: FeatureExtractor | None = None,
+             fake_labels: np.ndarray | None = None, seed: int = 0, kid_subsets: int = 100,
+             kid_subset_size: int = 1000, pr_k: int = 3, is_splits: int = 10,
+             parzen_valid: np.ndarray | None = None,
+             parzen_held_out: np.ndarray | None = None) -> list:
     """Scores of generated images `fake` against real images `real`.
 
     Args:

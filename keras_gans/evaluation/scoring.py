@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -16,9 +17,13 @@ from keras_gans import files
 from keras_gans.core import CONDITIONAL, TRANSLATOR
 from keras_gans.evaluation import metrics
 
+if TYPE_CHECKING:
+    from keras_gans.core.model import ZooModel
+
 
 # ----------------------------------------------------------------- inputs
-def real_images(data, image_shape, n, seed=0, split="train"):
+def real_images(data: str, image_shape: tuple[int, ...], n: int, seed: int = 0,
+                split: str = "train") -> tuple[np.ndarray, np.ndarray | None]:
     """Up to `n` real images (float [-1, 1]) of `data` at `image_shape`, drawn
     at random (seeded) from the whole source, with their labels or None."""
     from keras_gans import data as data_lib
@@ -28,7 +33,8 @@ def real_images(data, image_shape, n, seed=0, split="train"):
     return x[idx], (y[idx] if y is not None else None)
 
 
-def test_split(data, image_size=None, channels=None):
+def test_split(data: str, image_size: int | tuple[int, int] | None = None,
+               channels: int | None = None) -> tuple[np.ndarray, np.ndarray | None] | None:
     """(images, labels or None) of the source's own held-out "test" split, or
     None where it has none (folders and .npz files have no splits)."""
     from keras_gans import data as data_lib
@@ -41,7 +47,8 @@ def test_split(data, image_size=None, channels=None):
         return None
 
 
-def held_out_images(data, image_shape, n=None, seed=0):
+def held_out_images(data: str, image_shape: tuple[int, ...], n: int | None = None,
+                    seed: int = 0) -> np.ndarray | None:
     """Up to `n` images of the data's test split at `image_shape` (random,
     seeded), or None where it has none: real images a model never trained on."""
     h, w, c = image_shape
@@ -52,7 +59,8 @@ def held_out_images(data, image_shape, n=None, seed=0):
     return x[np.random.default_rng(seed).permutation(len(x))[:n]]
 
 
-def generate_from_export(loaded, meta, n, seed=0, batch_size=500):
+def generate_from_export(loaded: Any, meta: dict, n: int, seed: int = 0,
+                         batch_size: int = 500) -> tuple[np.ndarray, np.ndarray | None]:
     """(n fakes from an export, the labels they were asked for or None).
 
     Conditional exports get labels 0, 1, 2, ... in turn."""
@@ -78,7 +86,7 @@ TRANSLATION_ALLOWED = TRANSLATION_METRICS + ("fd", "cacc")
 DIRECTIONS = ("a2b", "b2a")
 
 
-def is_translation(meta_or_model) -> bool:
+def is_translation(meta_or_model: dict | ZooModel) -> bool:
     """Whether an export's metadata (keras_gans.json) or a model is of the
     image-to-image kind."""
     if isinstance(meta_or_model, dict):
@@ -87,7 +95,7 @@ def is_translation(meta_or_model) -> bool:
     return meta_or_model.kind == TRANSLATOR
 
 
-def check_translation_metrics(names) -> None:
+def check_translation_metrics(names: Iterable[str]) -> None:
     """Raise a MetricError for metrics translators are not scored by."""
     bad = [m for m in names if m not in TRANSLATION_ALLOWED]
     if bad:
@@ -96,7 +104,7 @@ def check_translation_metrics(names) -> None:
             f"translation: use {', '.join(TRANSLATION_ALLOWED)} (scored per direction).")
 
 
-def check_domain_classifier(classifier):
+def check_domain_classifier(classifier: metrics.FeatureExtractor | None) -> None:
     """A classifier for translation scores must have been trained on the two domains."""
     if classifier is not None and classifier.info.get("labels") != ["A", "B"]:
         raise metrics.MetricError(
@@ -122,7 +130,7 @@ class _MemoFeatures:
         return self._cache[key][1]
 
 
-def translate_export(loaded, batch_size=32):
+def translate_export(loaded: Any, batch_size: int = 32) -> Callable[[np.ndarray, str], np.ndarray]:
     """`translate(images, direction)` for a loaded translation export."""
     def translate(images, direction):
         fn = getattr(loaded, direction)
@@ -133,8 +141,11 @@ def translate_export(loaded, batch_size=32):
     return translate
 
 
-def translation_scores(translate, a, b, names, extractor=None, classifier=None, seed=0,
-                       kid_subsets=100, reference=True):
+def translation_scores(translate: Callable[[np.ndarray, str], np.ndarray], a: np.ndarray,
+                       b: np.ndarray, names: Sequence[str],
+                       extractor: metrics.FeatureExtractor | None = None,
+                       classifier: metrics.FeatureExtractor | None = None, seed: int = 0,
+                       kid_subsets: int = 100, reference: bool = True) -> list[metrics.Score]:
     """Scores of a translator on real images `a` and `b` of the two domains.
 
     `translate(images, direction)` is a model's `translate` or
@@ -164,7 +175,7 @@ def translation_scores(translate, a, b, names, extractor=None, classifier=None, 
     return out
 
 
-def mean_over_directions(scores, metric):
+def mean_over_directions(scores: list[metrics.Score], metric: str) -> metrics.Score:
     """One Score for `metric` ('pr': precision): the mean of both directions."""
     wanted = {"pr": "precision"}.get(metric, metric)
     parts = {d: pick(scores, f"{wanted}_{d}") for d in DIRECTIONS}
@@ -174,7 +185,7 @@ def mean_over_directions(scores, metric):
                          extra={d: p.value for d, p in parts.items()})
 
 
-def inception_extractor(weights=None):
+def inception_extractor(weights: str | pathlib.Path | None = None) -> metrics.FeatureExtractor:
     """The FID Inception network as a FeatureExtractor (weights from the cache
     that `keras-gans convert-inception` fills, or `weights`)."""
     try:
@@ -191,8 +202,9 @@ def _shape_options(image_shape):
     return f" --image-size {image_shape[0]} --channels {image_shape[2]}"
 
 
-def classifier_extractor(path=None, data=None, image_shape=None, train_missing=False,
-                         log=print):
+def classifier_extractor(path: str | pathlib.Path | None = None, data: str | None = None,
+                         image_shape: tuple[int, ...] | None = None, train_missing: bool = False,
+                         log: Callable[[str], None] = print) -> metrics.FeatureExtractor:
     """The domain classifier at `path`, or the cache's for `data` at
     `image_shape`; with `train_missing`, the cache's is trained now (once)
     when missing, else a missing classifier is an error saying how to train it."""
@@ -209,7 +221,7 @@ def classifier_extractor(path=None, data=None, image_shape=None, train_missing=F
 
 
 # ---------------------------------------------------------------- outputs
-def table(scores):
+def table(scores: list[metrics.Score]) -> str:
     """The scores as an aligned text table."""
     rows = [("metric", "value", "+/-", "real", "fake", "features", "notes")]
     for s in scores:
@@ -227,7 +239,7 @@ def table(scores):
                      for r in rows)
 
 
-def write_json(path, scores, **context) -> pathlib.Path:
+def write_json(path: str | pathlib.Path, scores: list[metrics.Score], **context) -> pathlib.Path:
     """Write the scores (and `context`) as JSON, atomically."""
     payload = dict(context, scores=[s.to_dict() for s in scores])
     text = json.dumps(payload, indent=2, default=str)
@@ -235,7 +247,7 @@ def write_json(path, scores, **context) -> pathlib.Path:
     return pathlib.Path(path)
 
 
-def pick(scores, metric):
+def pick(scores: list[metrics.Score], metric: str) -> metrics.Score:
     """The Score that stands for `metric` ('pr' means precision)."""
     wanted = {"pr": "precision"}.get(metric, metric)
     for s in scores:

@@ -29,14 +29,14 @@ from keras_gans.models.cgan import ConditionalGAN
 from keras_gans.nets import conditional
 
 
-def class_cross_entropy(class_logits, labels):
+def class_cross_entropy(class_logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
     """Per-example -log P(C = label | X)."""
     return tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=tf.cast(tf.reshape(labels, [-1]), tf.int32),
         logits=tf.cast(class_logits, tf.float32))
 
 
-def class_accuracy(class_logits, labels):
+def class_accuracy(class_logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
     """The share of images whose most likely class is their label."""
     predicted = tf.argmax(tf.cast(class_logits, tf.float32), axis=-1, output_type=tf.int32)
     return tf.reduce_mean(tf.cast(
@@ -61,22 +61,23 @@ class ACGAN(ConditionalGAN):
     metric_names = ConditionalGAN.metric_names + ("class_loss", "acc_real", "acc_fake")
     discriminator_network = staticmethod(conditional.two_headed_discriminator)
 
-    def __init__(self, class_weight=1.0, **kwargs):
+    def __init__(self, class_weight: float = 1.0, **kwargs):
         if float(class_weight) < 0:
             raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
         self.class_weight = float(class_weight)
         super().__init__(**kwargs)
         self.hparams = {**self.hparams, "class_weight": self.class_weight}
 
-    def discriminate(self, images: tf.Tensor, labels, training: bool = True) -> tf.Tensor:
+    def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
+                     training: bool = True) -> tf.Tensor:
         """Source logits only (the real/fake head); see `classify` for the other."""
         return self.discriminator(images, training=training)[0]
 
-    def classify(self, images, training=False):
+    def classify(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """The auxiliary classifier's class logits for `images` in [-1, 1]."""
         return self.discriminator(images, training=training)[1]
 
-    def discriminator_loss(self, real: tf.Tensor, labels, z: tf.Tensor,
+    def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
                            training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
         real_source, real_classes = self.discriminator(self.augment(real, training),
@@ -93,7 +94,7 @@ class ACGAN(ConditionalGAN):
                              "acc_real": class_accuracy(real_classes, labels),
                              "acc_fake": class_accuracy(fake_classes, labels)}
 
-    def generator_loss(self, z: tf.Tensor, labels,
+    def generator_loss(self, z: tf.Tensor, labels: tf.Tensor,
                        training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = self.generate_fake(z, labels, training=training)
         fake_source, fake_classes = self.discriminator(self.augment(fake, training),

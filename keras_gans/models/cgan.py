@@ -18,10 +18,16 @@ images. Training is `GAN.train_step`; each step's fakes carry the labels of
 its real batch.
 """
 
+from __future__ import annotations
+
 import keras
+from typing import TYPE_CHECKING
 
 from keras_gans.core import ConditionalBase
 from keras_gans.nets import conditional
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 class ConditionalGAN(ConditionalBase):
@@ -40,8 +46,8 @@ class ConditionalGAN(ConditionalBase):
     # D(image, label) -> logit; a subclass may judge otherwise (ACGAN: D(image) -> classes).
     discriminator_network = staticmethod(conditional.conditional_discriminator)
 
-    def __init__(self, image_shape=(28, 28, 1), num_classes=10, latent_dim=100, g_filters=64,
-                 d_filters=64, **kwargs):
+    def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), num_classes: int = 10,
+                 latent_dim: int = 100, g_filters: int = 64, d_filters: int = 64, **kwargs):
         image_shape = tuple(image_shape)
         num_classes = self.check_num_classes(num_classes)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
@@ -50,5 +56,6 @@ class ConditionalGAN(ConditionalBase):
             self.discriminator_network(image_shape, num_classes, d_filters),
             num_classes=num_classes, latent_dim=latent_dim, **kwargs)
 
-    def discriminate(self, images, labels, training=True):
+    def discriminate(self, images: tf.Tensor, labels: tf.Tensor,
+                     training: bool = True) -> tf.Tensor:
         return self.discriminator([images, keras.ops.cast(labels, "int32")], training=training)

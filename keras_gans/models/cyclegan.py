@@ -26,20 +26,25 @@ from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
+from typing import TYPE_CHECKING, Any
 
 from keras_gans import files
 from keras_gans.core import Translator
 from keras_gans.core.model import replica_context
 from keras_gans.nets import image2image
 
+if TYPE_CHECKING:
+    from keras_gans.core.losses import AdversarialLoss
+    from keras_gans.data.unpaired import UnpairedImageData
 
-def l1(x, y):
+
+def l1(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
     """Mean absolute difference per example (float32)."""
     d = tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32))
     return tf.reduce_mean(tf.reshape(d, [tf.shape(d)[0], -1]), axis=1)
 
 
-def objective_scales(loss):
+def objective_scales(loss: str | AdversarialLoss) -> tuple[float, float]:
     """(G scale, D scale) turning a zoo loss into the CycleGAN objective.
 
     The paper halves D's loss and leaves G's as is. The zoo's least-squares
@@ -66,7 +71,7 @@ class ImagePool:
     pool is not part of the model's weights: it refills within `size` fakes.
     """
 
-    def __init__(self, size, image_shape, name="image_pool"):
+    def __init__(self, size: int, image_shape: tuple[int, ...], name: str = "image_pool"):
         self.size = int(size)
         if self.size < 0:
             raise ValueError(f"The image pool size must be 0 (no pool) or more, not {size}.")
@@ -85,7 +90,7 @@ class ImagePool:
         self.count = tf.Variable(0, dtype=tf.int32, trainable=False, name=f"{name}_count",
                                  **kwargs)
 
-    def query(self, images, seed):
+    def query(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """The images to show D for this batch of fakes; updates the pool.
         `seed` is a stateless seed (shape [2] integer tensor)."""
         if self.size == 0:
@@ -162,9 +167,11 @@ class CycleGAN(Translator):
     train_defaults = {"batch_size": 1, "epochs": 200, "image_size": 256, "channels": 3,
                       "samples": 4}
 
-    def __init__(self, image_shape=(256, 256, 3), g_filters=64, d_filters=64,
-                 residual_blocks=None, d_layers=3, cycle_weight=10.0, identity_weight=0.5,
-                 pool_size=50, lr_decay_start=0.5, loss="least_squares", seed=None, **kwargs):
+    def __init__(self, image_shape: tuple[int, ...] = (256, 256, 3), g_filters: int = 64,
+                 d_filters: int = 64, residual_blocks: int | None = None, d_layers: int = 3,
+                 cycle_weight: float = 10.0, identity_weight: float = 0.5, pool_size: int = 50,
+                 lr_decay_start: float = 0.5, loss: str = "least_squares", seed: int | None = None,
+                 **kwargs):
         image_shape = tuple(int(s) for s in image_shape)
         blocks = (image2image.default_residual_blocks(min(image_shape[:2]))
                   if residual_blocks is None else int(residual_blocks))
@@ -193,14 +200,14 @@ class CycleGAN(Translator):
     def translators(self) -> dict:
         return {"a2b": self.generator, "b2a": self.generator_b2a}
 
-    def generator_variables(self):
+    def generator_variables(self) -> list[tf.Variable]:
         return self.generator.trainable_variables + self.generator_b2a.trainable_variables
 
-    def discriminator_variables(self):
+    def discriminator_variables(self) -> list[tf.Variable]:
         return self.discriminator_a.trainable_variables + self.discriminator.trainable_variables
 
     # ----------------------------------------------------------- the losses
-    def unpack_pair(self, data):
+    def unpack_pair(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
         """(a, b) from a batch of both domains."""
         if isinstance(data, dict):
             return data["a"], data["b"]
@@ -209,7 +216,8 @@ class CycleGAN(Translator):
         raise ValueError("CycleGAN trains on (a, b) batches of the two domains: load the data "
                          "with CycleGAN.load_data (keras_gans.unpaired.load_unpaired).")
 
-    def generator_terms(self, real_a, real_b, training=True):
+    def generator_terms(self, real_a: tf.Tensor, real_b: tf.Tensor,
+                        training: bool = True) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
         """Per-example loss of G and F together, and values to log (the fakes
         among them, for the discriminator step)."""
         g_scale, _ = objective_scales(self.adversarial_loss)
@@ -233,7 +241,9 @@ class CycleGAN(Translator):
             logs["identity"] = 0.5 * tf.reduce_mean(idt_a + idt_b)
         return total, logs
 
-    def discriminator_terms(self, real_a, real_b, fake_a, fake_b, training=True):
+    def discriminator_terms(self, real_a: tf.Tensor, real_b: tf.Tensor, fake_a: tf.Tensor,
+                            fake_b: tf.Tensor, training: bool = True) -> tuple[tf.Tensor,
+                            dict[str, tf.Tensor]]:
         """Per-example loss of D_A and D_B together, and values to log."""
         _, d_scale = objective_scales(self.adversarial_loss)
         d_a = d_scale * self.adversarial_loss.discriminator(
@@ -244,7 +254,7 @@ class CycleGAN(Translator):
             self.discriminator(fake_b, training=training))
         return d_a + d_b, {"d_a": tf.reduce_mean(d_a), "d_b": tf.reduce_mean(d_b)}
 
-    def pool_seeds(self):
+    def pool_seeds(self) -> list[tf.Tensor]:
         """Two stateless seeds for the pools, different on every replica."""
         replica, _ = replica_context()
         seed = tf.random.experimental.stateless_fold_in(
@@ -252,7 +262,7 @@ class CycleGAN(Translator):
         return tf.unstack(tf.random.experimental.stateless_split(seed, 2))
 
     # ------------------------------------------------------------ the update
-    def train_step(self, data):
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         self.require_compiled()
         real_a, real_b = self.unpack_pair(data)
         self.check_images(real_a)
@@ -268,7 +278,7 @@ class CycleGAN(Translator):
         logs.update(d_logs, g_loss=g_loss)
         return self.record(logs)
 
-    def test_step(self, data):
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         real_a, real_b = self.unpack_pair(data)
         g_per_example, logs = self.generator_terms(real_a, real_b, training=False)
         _, d_logs = self.discriminator_terms(real_a, real_b, logs.pop("fake_a"),
@@ -278,7 +288,9 @@ class CycleGAN(Translator):
 
     # ------------------------------------------------------ data and grids
     @classmethod
-    def load_data(cls, name, batch_size=1, image_size=None, channels=None, seed=None, **kwargs):
+    def load_data(cls, name: str, batch_size: int = 1,
+                  image_size: int | tuple[int, int] | None = None, channels: int | None = None,
+                  seed: int | None = None, **kwargs) -> UnpairedImageData:
         """Two unpaired domains as `(a, b)` batches (see
         `keras_gans.data.unpaired.load_unpaired`), with the paper's resize, random
         crop and flip for training."""
@@ -286,7 +298,7 @@ class CycleGAN(Translator):
         return unpaired.load_unpaired(name, batch_size=batch_size, image_size=image_size,
                                       channels=channels, seed=seed, **kwargs)
 
-    def sample_grid(self, inputs) -> np.ndarray:
+    def sample_grid(self, inputs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """Rows of: real A, G(A), F(G(A)), real B, F(B), G(F(B))."""
         a, b = inputs
         fake_b = self.translate(a, "a2b")

@@ -10,6 +10,8 @@ The paper's architecture guidelines, as built by `keras_gans.nets.dcgan`:
 Training is the two-player step of `keras_gans.GAN` (non-saturating loss).
 """
 
+from __future__ import annotations
+
 from keras_gans.core import GAN
 from keras_gans.nets import dcgan
 
@@ -26,8 +28,8 @@ class DCGAN(GAN):
             `keras_gans.GAN`.
     """
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_filters=64, d_filters=64,
-                 **kwargs):
+    def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
+                 g_filters: int = 64, d_filters: int = 64, **kwargs):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
         super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),

@@ -15,8 +15,11 @@ Networks: an MLP generator (ReLU) and a maxout discriminator with dropout, as in
 the paper's MNIST model (`keras_gans.nets.mlp`).
 """
 
+from __future__ import annotations
+
 from keras_gans.core import GAN
 from keras_gans.nets import mlp
+from typing import Sequence
 
 
 class VanillaGAN(GAN):
@@ -34,8 +37,9 @@ class VanillaGAN(GAN):
             `keras_gans.GAN`.
     """
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=100, g_hidden=(1200, 1200),
-                 d_hidden=(240, 240), maxout_pieces=5, dropout=0.5, input_dropout=0.2,
+    def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
+                 g_hidden: Sequence[int] = (1200, 1200), d_hidden: Sequence[int] = (240, 240),
+                 maxout_pieces: int = 5, dropout: float = 0.5, input_dropout: float = 0.2,
                  **kwargs):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_hidden=tuple(g_hidden),

@@ -7,28 +7,34 @@ the DCGAN networks with a class input or a class head.
     two_headed_discriminator    D(image) -> [source logit, class logits] (ACGAN)
 """
 
+from __future__ import annotations
+
 import keras
 from keras import layers
+from typing import TYPE_CHECKING
 
 from keras_gans.nets import dcgan
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class OneHot(layers.Layer):
     """Integer class labels (batch,) -> one-hot rows (batch, num_classes)."""
 
-    def __init__(self, num_classes, **kwargs):
+    def __init__(self, num_classes: int, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = int(num_classes)
 
-    def call(self, labels):
+    def call(self, labels: tf.Tensor) -> tf.Tensor:
         labels = keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,))
         return keras.ops.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (input_shape[0], self.num_classes)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "num_classes": self.num_classes}
 
 
@@ -37,19 +43,19 @@ class LabelMaps(layers.Layer):
     """Integer class labels (batch,) -> one-hot maps (batch, height, width,
     num_classes): channel c is all ones for images of class c, zeros elsewhere."""
 
-    def __init__(self, num_classes, height, width, **kwargs):
+    def __init__(self, num_classes: int, height: int, width: int, **kwargs):
         super().__init__(**kwargs)
         self.num_classes, self.height, self.width = int(num_classes), int(height), int(width)
 
-    def call(self, labels):
+    def call(self, labels: tf.Tensor) -> tf.Tensor:
         labels = keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,))
         one_hot = keras.ops.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
         return keras.ops.tile(one_hot[:, None, None, :], (1, self.height, self.width, 1))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (input_shape[0], self.height, self.width, self.num_classes)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "num_classes": self.num_classes,
                 "height": self.height, "width": self.width}
 
@@ -59,7 +65,8 @@ def label_input() -> keras.KerasTensor:
     return keras.Input((), dtype="int32", name="label")
 
 
-def conditional_generator(latent_dim, num_classes, image_shape, filters, name="generator"):
+def conditional_generator(latent_dim: int, num_classes: int, image_shape: tuple[int, ...],
+                          filters: int, name: str = "generator") -> keras.Model:
     """DCGAN generator fed [z, one-hot(label)]; called as G([z, label])."""
     body = dcgan.dcgan_generator(latent_dim + num_classes, image_shape, filters,
                                  name="generator_body")
@@ -70,7 +77,8 @@ def conditional_generator(latent_dim, num_classes, image_shape, filters, name="g
     return keras.Model([z, label], body(h), name=name)
 
 
-def conditional_discriminator(image_shape, num_classes, filters, name="discriminator"):
+def conditional_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
+                              name: str = "discriminator") -> keras.Model:
     """D([image, label]) -> one logit: the DCGAN discriminator on the image with
     one-hot label maps stacked on as extra channels."""
     image = keras.Input(tuple(image_shape), name="image")
@@ -82,13 +90,15 @@ def conditional_discriminator(image_shape, num_classes, filters, name="discrimin
     return keras.Model([image, label], body(h), name=name)
 
 
-def dcgan_features(image_shape, filters, name="features"):
+def dcgan_features(image_shape: tuple[int, ...], filters: int,
+                   name: str = "features") -> keras.Model:
     """The DCGAN discriminator's convolutional trunk: image -> flat features."""
     full = dcgan.dcgan_discriminator(image_shape, filters)
     return keras.Model(full.input, full.get_layer("logits").input, name=name)
 
 
-def two_headed_discriminator(image_shape, num_classes, filters, name="discriminator"):
+def two_headed_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
+                             name: str = "discriminator") -> keras.Model:
     """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)]."""
     image = keras.Input(tuple(image_shape), name="image")
     h = dcgan_features(image_shape, filters)(image)

@@ -5,16 +5,18 @@ Final layers are float32 under any mixed-precision policy, so images and logits
 leave the networks in float32.
 """
 
+from __future__ import annotations
+
 import keras
 from keras import layers
 
 
-def dcgan_init():
+def dcgan_init() -> keras.initializers.Initializer:
     """Weights drawn from N(0, 0.02), as in Radford et al. 2016."""
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
-def dcgan_bn():
+def dcgan_bn() -> layers.BatchNormalization:
     """DCGAN's batch norm (momentum 0.9, gamma from N(1, 0.02))."""
     # synchronized: under a tf.distribute strategy the batch statistics cover the
     # global batch (as on one device); without one it is plain batch norm.
@@ -38,7 +40,8 @@ def _dcgan_plan(image_shape):
     return {28: (7, 2), 32: (4, 3), 64: (4, 4)}[height]
 
 
-def dcgan_generator(latent_dim, image_shape, filters=64, name="generator"):
+def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int = 64,
+                    name: str = "generator") -> keras.Model:
     """Radford et al.'s generator: project z, then fractionally-strided 5x5
     convolutions with batch norm and ReLU, halving filters as size doubles,
     and a tanh output layer without batch norm."""
@@ -60,7 +63,8 @@ def dcgan_generator(latent_dim, image_shape, filters=64, name="generator"):
     return keras.Model(z, img, name=name)
 
 
-def dcgan_discriminator(image_shape, filters=64, name="discriminator", extra_channels=0):
+def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
+                        name: str = "discriminator", extra_channels: int = 0) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a

@@ -15,16 +15,22 @@ Ck: 4x4 convolution, stride 2 (stride 1 for the last one), instance norm
 (none on C64), LeakyReLU 0.2. Weights are drawn from N(0, 0.02).
 """
 
+from __future__ import annotations
+
 import keras
 from keras import layers
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
-def init():
+def init() -> keras.initializers.Initializer:
     """Weights drawn from N(0, 0.02), as in the CycleGAN reference training."""
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
-def instance_norm(name=None):
+def instance_norm(name: str | None = None) -> layers.Layer:
     """Instance normalisation without a learned scale/offset (a group norm with
     one group per channel), computed in float32 even under mixed precision."""
     return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False,
@@ -36,30 +42,30 @@ class ReflectionPadding2D(layers.Layer):
     """Pad height and width by mirroring the image at its borders (no repeated
     edge pixel), which avoids the dark frames zero padding gives generators."""
 
-    def __init__(self, padding=1, **kwargs):
+    def __init__(self, padding: int = 1, **kwargs):
         super().__init__(**kwargs)
         self.padding = int(padding)
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         p = self.padding
         return keras.ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         b, h, w, c = input_shape
         grow = lambda s: None if s is None else s + 2 * self.padding  # noqa: E731
         return (b, grow(h), grow(w), c)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "padding": self.padding}
 
 
-def default_residual_blocks(size):
+def default_residual_blocks(size: int) -> int:
     """The paper's choice: 9 residual blocks for 256x256 images and larger,
     6 for 128x128 and smaller."""
     return 9 if size >= 256 else 6
 
 
-def check_image_shape(image_shape, d_layers: int = 3) -> None:
+def check_image_shape(image_shape: tuple[int, ...], d_layers: int = 3) -> None:
     """Raise a ValueError for sizes the ResNet generator / PatchGAN cannot take."""
     height, width, channels = (int(s) for s in image_shape)
     # The generator halves the size twice and doubles it back; the
@@ -74,7 +80,8 @@ def check_image_shape(image_shape, d_layers: int = 3) -> None:
         raise ValueError(f"Image-to-image models take 1- or 3-channel images, not {channels}.")
 
 
-def resnet_generator(image_shape, filters=64, blocks=9, name="generator"):
+def resnet_generator(image_shape: tuple[int, ...], filters: int = 64, blocks: int = 9,
+                     name: str = "generator") -> keras.Model:
     """The ResNet generator: two stride-2 convolutions down, `blocks` residual
     blocks, two fractionally-strided convolutions up, tanh out."""
     check_image_shape(image_shape, d_layers=0)
@@ -108,7 +115,8 @@ def resnet_generator(image_shape, filters=64, blocks=9, name="generator"):
     return keras.Model(x, img, name=name)
 
 
-def patch_discriminator(image_shape, filters=64, n_layers=3, name="discriminator"):
+def patch_discriminator(image_shape: tuple[int, ...], filters: int = 64, n_layers: int = 3,
+                        name: str = "discriminator") -> keras.Model:
     """The PatchGAN: a map of logits, each judging one overlapping patch (70x70
     pixels with the default three stride-2 layers)."""
     check_image_shape(image_shape, d_layers=n_layers)

@@ -4,38 +4,45 @@ generator and a maxout discriminator with dropout.
 Final layers are float32 under any mixed-precision policy.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Sequence
 
 import keras
 from keras import layers
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class Maxout(layers.Layer):
     """Maxout units (Goodfellow et al. 2013): the max over `pieces` linear maps."""
 
-    def __init__(self, units, pieces, **kwargs):
+    def __init__(self, units: int, pieces: int, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
         self.pieces = int(pieces)
         self.dense = layers.Dense(self.units * self.pieces, dtype=self.dtype_policy)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
         self.dense.build(input_shape)
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         h = self.dense(x)
         h = keras.ops.reshape(h, (-1, self.units, self.pieces))
         return keras.ops.max(h, axis=-1)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (input_shape[0], self.units)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units, "pieces": self.pieces}
 
 
-def mlp_generator(latent_dim, image_shape, hidden=(1200, 1200), name="generator"):
+def mlp_generator(latent_dim: int, image_shape: tuple[int, ...],
+                  hidden: Sequence[int] = (1200, 1200), name: str = "generator") -> keras.Model:
     """The GAN paper's MNIST generator: ReLU MLP; tanh output in [-1, 1]."""
     z = keras.Input((latent_dim,), name="z")
     h = z
@@ -47,8 +54,9 @@ def mlp_generator(latent_dim, image_shape, hidden=(1200, 1200), name="generator"
     return keras.Model(z, img, name=name)
 
 
-def maxout_discriminator(image_shape, hidden=(240, 240), pieces=5, dropout=0.5,
-                         input_dropout=0.2, name="discriminator"):
+def maxout_discriminator(image_shape: tuple[int, ...], hidden: Sequence[int] = (240, 240),
+                         pieces: int = 5, dropout: float = 0.5, input_dropout: float = 0.2,
+                         name: str = "discriminator") -> keras.Model:
     """The GAN paper's MNIST discriminator: maxout layers with dropout."""
     x = keras.Input(image_shape, name="image")
     h = layers.Flatten()(x)

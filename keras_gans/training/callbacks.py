@@ -4,17 +4,23 @@ They share a `RunState` that carries the global step across `fit` calls and
 resumed runs: the first of them (`StepCounter`) advances it after each batch.
 """
 
+from __future__ import annotations
+
 import csv
 import dataclasses
 import math
 import pathlib
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import keras
 import tensorflow as tf
 
 from keras_gans import files
+
+if TYPE_CHECKING:
+    from keras_gans.training.checkpoints import CheckpointManager
 
 
 @dataclasses.dataclass
@@ -39,11 +45,11 @@ def _scalar(value):
 class StepCounter(keras.callbacks.Callback):
     """Advance `state.step` after every batch (the first of the callbacks)."""
 
-    def __init__(self, state):
+    def __init__(self, state: RunState):
         super().__init__()
         self.state = state
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.state.step += 1
 
 
@@ -53,11 +59,11 @@ class DivergenceGuard(keras.callbacks.Callback):
     optimizer skips that step and lowers its scale; only a loss that is itself
     non-finite stops training."""
 
-    def __init__(self, state):
+    def __init__(self, state: RunState):
         super().__init__()
         self.state = state
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         for name, value in (logs or {}).items():
             value = _scalar(value)
             if not math.isfinite(value):
@@ -70,11 +76,11 @@ class DivergenceGuard(keras.callbacks.Callback):
 class StopAtStep(keras.callbacks.Callback):
     """Stop once the global step reaches `state.total_steps`."""
 
-    def __init__(self, state):
+    def __init__(self, state: RunState):
         super().__init__()
         self.state = state
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.state.total_steps and self.state.step >= self.state.total_steps:
             self.model.stop_training = True
 
@@ -83,7 +89,7 @@ class StepCheckpoint(keras.callbacks.Callback):
     """Checkpoint every `every` global steps (0: only at epoch ends) and at each
     epoch end, never after a divergence (the last good one stays)."""
 
-    def __init__(self, state, manager, every=500):
+    def __init__(self, state: RunState, manager: CheckpointManager, every: int = 500):
         super().__init__()
         self.state = state
         self.manager = manager
@@ -96,11 +102,11 @@ class StepCheckpoint(keras.callbacks.Callback):
         self.manager.save(self.state.step, self.state.step // spe)
         self.state.last_saved = self.state.step
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.every and self.state.step % self.every == 0:
             self._save()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._save()
 
 
@@ -109,7 +115,8 @@ class SampleGrid(keras.callbacks.Callback):
     or images for image-to-image models) after every `every` epochs, so one
     run's grids show the same inputs getting better."""
 
-    def __init__(self, directory, inputs, every=1, prefix="epoch", state=None):
+    def __init__(self, directory: str | pathlib.Path, inputs: Any, every: int = 1,
+                 prefix: str = "epoch", state: RunState | None = None):
         super().__init__()
         self.directory = pathlib.Path(directory)
         self.inputs = inputs
@@ -117,13 +124,13 @@ class SampleGrid(keras.callbacks.Callback):
         self.prefix = prefix
         self.state = state
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.state is not None and self.state.diverged_at:
             return
         if (epoch + 1) % self.every == 0:
             self.write(self.directory / f"{self.prefix}_{epoch + 1:04d}.png")
 
-    def write(self, path):
+    def write(self, path: str | pathlib.Path) -> pathlib.Path:
         """Write the grid of `inputs` to `path`; returns the path."""
         grid = self.model.sample_grid(self.inputs)
         if self.state is not None:
@@ -135,14 +142,14 @@ class Throughput(keras.callbacks.Callback):
     """Adds `images_per_sec` (training images per second over the epoch) to the
     epoch's logs, so the progress bar, logs.csv and TensorBoard show it."""
 
-    def __init__(self, state):
+    def __init__(self, state: RunState):
         super().__init__()
         self.state = state
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.start = (time.perf_counter(), self.state.step)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         seconds = time.perf_counter() - self.start[0]
         steps = self.state.step - self.start[1]
         if logs is not None and seconds > 0 and steps:
@@ -161,14 +168,15 @@ class EpochLog(keras.callbacks.Callback):
 
     MISSING = "NA"
 
-    def __init__(self, path, state=None, append=False):
+    def __init__(self, path: str | pathlib.Path, state: RunState | None = None,
+                 append: bool = False):
         super().__init__()
         self.path = pathlib.Path(path)
         self.state = state
         self.append = append
         self.fields = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.append:  # a new run: start the file afresh, then append
             self.path.unlink(missing_ok=True)
@@ -216,7 +224,7 @@ class EpochLog(keras.callbacks.Callback):
         except (TypeError, ValueError):
             return str(value)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         values = {k: self._value(v) for k, v in (logs or {}).items()}
         row = {"epoch": epoch + 1, **values}
         new = [k for k in sorted(values) if self.fields is None or k not in self.fields]
@@ -242,7 +250,8 @@ class StepLog(keras.callbacks.Callback):
     On a resumed run, rows past the restored step (work lost with the crash) are
     dropped, so the log continues from the checkpoint."""
 
-    def __init__(self, state, path, every=10, tensorboard=None):
+    def __init__(self, state: RunState, path: str | pathlib.Path, every: int = 10,
+                 tensorboard: str | pathlib.Path | None = None):
         super().__init__()
         self.state = state
         self.path = pathlib.Path(path)
@@ -251,7 +260,7 @@ class StepLog(keras.callbacks.Callback):
         self.writer = None
         self.fields = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             with open(self.path, newline="") as f:
@@ -272,7 +281,7 @@ class StepLog(keras.callbacks.Callback):
                 w.writerows(rows)
         files.atomic_write_file(self.path, write)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         step = self.state.step
         if step % self.every or not logs:
             return
@@ -290,7 +299,7 @@ class StepLog(keras.callbacks.Callback):
                 for k, v in values.items():
                     tf.summary.scalar(f"step/{k}", v)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.writer is None:
             return
         step = self.state.step
@@ -305,6 +314,6 @@ class StepLog(keras.callbacks.Callback):
                 tf.summary.image("samples", self.state.last_grid[None], max_outputs=1)
         self.writer.flush()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self.writer is not None:
             self.writer.flush()

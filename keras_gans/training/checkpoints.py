@@ -9,14 +9,20 @@ written to a temporary folder and renamed into place, so a crash (even SIGKILL)
 leaves either the whole checkpoint or none of it.
 """
 
+from __future__ import annotations
+
 import json
 import pathlib
 import re
 import shutil
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from keras_gans import files
+
+if TYPE_CHECKING:
+    import keras
 
 PATTERN = re.compile(r"^step-(\d+)$")
 
@@ -35,12 +41,12 @@ class CheckpointManager:
     """The checkpoints of one run in `directory`: save (keeping the newest
     `keep`), find and restore them."""
 
-    def __init__(self, directory, model, keep=3):
+    def __init__(self, directory: str | pathlib.Path, model: keras.Model, keep: int = 3):
         self.directory = pathlib.Path(directory)
         self.model = model
         self.keep = max(1, int(keep))
 
-    def all(self):
+    def all(self) -> list[tuple[int, pathlib.Path]]:
         """[(step, path)] oldest first."""
         if not self.directory.is_dir():
             return []
@@ -51,12 +57,12 @@ class CheckpointManager:
                 found.append((int(m.group(1)), p))
         return sorted(found)
 
-    def latest(self):
+    def latest(self) -> tuple[int, pathlib.Path | None]:
         """(step, path) of the newest checkpoint, or (0, None)."""
         found = self.all()
         return found[-1] if found else (0, None)
 
-    def save(self, step, epoch, **info):
+    def save(self, step: int, epoch: int, **info) -> pathlib.Path:
         """Write a checkpoint for global `step`; returns its path."""
         model = self.model
         state = {"step": int(step), "epoch": int(epoch), **info}
@@ -73,7 +79,7 @@ class CheckpointManager:
             shutil.rmtree(old, ignore_errors=True)
         return path
 
-    def restore(self, path=None):
+    def restore(self, path: str | pathlib.Path | None = None) -> dict | None:
         """Load a checkpoint (the latest by default) into the model; returns its
         state dict, or None when there is none."""
         if path is None:

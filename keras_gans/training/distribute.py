@@ -10,6 +10,8 @@ Build the model and compile it inside `strategy.scope()`; batch the dataset with
 global batch size. The base GAN averages losses over the global batch.
 """
 
+from __future__ import annotations
+
 import json
 import os
 
@@ -20,7 +22,7 @@ TF_CONFIG_EXAMPLE = ('{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                      '"task": {"type": "worker", "index": 0}}')
 
 
-def tf_config(required=False):
+def tf_config(required: bool = False) -> dict:
     """The TF_CONFIG environment variable, parsed and checked ({} when unset).
 
     TensorFlow would fail on a malformed TF_CONFIG with a bare JSON or key
@@ -102,7 +104,7 @@ def make(name: str = "auto") -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
 
 
-def is_chief():
+def is_chief() -> bool:
     """True unless TF_CONFIG names this process as a non-chief worker. Only the
     chief writes checkpoints, samples, logs and the export."""
     config = tf_config()
@@ -116,7 +118,7 @@ def is_chief():
     return kind == "worker" and index == 0 and not has_chief
 
 
-def describe(strategy) -> str:
+def describe(strategy: tf.distribute.Strategy) -> str:
     """A strategy in words for the training log ("one device", ...)."""
     kind = type(strategy).__name__
     if kind == "_DefaultDistributionStrategy":

@@ -11,8 +11,11 @@ KERAS_GANS_CPU_BF16=1 (or 0) makes `auto` act as if the CPU had (or lacked)
 native bf16, so either path can be tried, and tested, on any machine.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
+from typing import Iterator
 
 import tensorflow as tf
 import keras
@@ -31,7 +34,7 @@ def _cpu_flags():
         return ""
 
 
-def cpu_has_native_bf16():
+def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (or what KERAS_GANS_CPU_BF16 says)."""
     forced = os.environ.get(CPU_BF16_ENV, "").strip().lower()
     if forced in ("1", "true", "yes", "on"):
@@ -49,7 +52,7 @@ def cpu_has_native_bf16():
     return not cap or cap == "ALL" or any(t in cap for t in ("BF16", "AMX", "AVX10"))
 
 
-def auto_policy():
+def auto_policy() -> tuple[str, str]:
     """(policy, reason) for this machine."""
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
@@ -68,7 +71,7 @@ def auto_policy():
                        else f"{CPU_BF16_ENV}={os.environ[CPU_BF16_ENV]}")
 
 
-def resolve(precision="auto"):
+def resolve(precision: str = "auto") -> str:
     """Policy name for `precision` ('auto' or one of POLICIES)."""
     precision = (precision or "auto").lower()
     if precision == "auto":
@@ -78,7 +81,7 @@ def resolve(precision="auto"):
     return precision
 
 
-def apply(precision="auto"):
+def apply(precision: str = "auto") -> str:
     """Set Keras's global dtype policy; build models after this. Returns the name."""
     policy = resolve(precision)
     keras.mixed_precision.set_global_policy(policy)
@@ -86,7 +89,7 @@ def apply(precision="auto"):
 
 
 @contextlib.contextmanager
-def float32_scope():
+def float32_scope() -> Iterator[None]:
     """Build (or load) models inside this with the float32 policy, whatever the
     global one is, and put the global policy back afterwards.
 

@@ -24,6 +24,7 @@ import dataclasses
 import math
 import pathlib
 import tomllib
+from typing import Any
 
 from keras_gans import models
 
@@ -84,7 +85,7 @@ def train_options(model: str) -> dict:
     return {**TRAIN_DEFAULTS, **rates}
 
 
-def model_options(cls_or_name) -> dict:
+def model_options(cls_or_name: type | str) -> dict:
     """{name: default} of a model class's constructor arguments a recipe can set
     (given the class, or its name: then without importing it)."""
     if isinstance(cls_or_name, str):
@@ -176,7 +177,7 @@ TRAIN_CHECKS = {
 LEARNING_RATE_CHECK = _number(lambda v: v > 0, "a number > 0")
 
 
-def check_train_option(key: str, value, what: str | None = None):
+def check_train_option(key: str, value: Any, what: str | None = None) -> Any:
     """`value` for training option `key`, checked (`image_size` also accepts
     "H,W" or "HxW"; `<name>_lr` a number > 0); a `RecipeError` says what the
     option takes (`what` it is for)."""
@@ -208,7 +209,7 @@ def _image_size(value):
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-def parse_value(key: str, value, default):
+def parse_value(key: str, value: Any, default: Any) -> Any:
     """Coerce `value` (often a CLI string) to the type of `default`."""
     if not isinstance(value, str):
         if isinstance(default, tuple) and isinstance(value, list):
@@ -246,7 +247,7 @@ def parse_value(key: str, value, default):
                           f"{type(default).__name__} (default {default!r}).") from None
 
 
-def load(name_or_path) -> Recipe:
+def load(name_or_path: str | pathlib.Path) -> Recipe:
     """A `Recipe` from a zoo entry name or a path to a .toml recipe."""
     path = pathlib.Path(str(name_or_path))
     if not (path.suffix == ".toml" and path.is_file()):

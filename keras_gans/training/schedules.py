@@ -1,9 +1,15 @@
 """Learning-rate schedules driven by the length of the `fit()` run."""
 
+from __future__ import annotations
+
 import keras
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keras_gans.training.callbacks import RunState
 
 
-def linear_decay_factor(step, total, start=0.5):
+def linear_decay_factor(step: int, total: int, start: float = 0.5) -> float:
     """The multiplier of the base learning rate at `step` (0-based) of `total`:
     1 for the first `start` fraction of training, then falling linearly so that
     the step after the last would have rate 0 (CycleGAN: 100 epochs at the base
@@ -30,7 +36,8 @@ class LinearDecay(keras.callbacks.Callback):
         start: fraction of training at the base rate (0.5 in the paper).
     """
 
-    def __init__(self, base_rates, start=0.5, state=None):
+    def __init__(self, base_rates: dict[str, float], start: float = 0.5,
+                 state: RunState | None = None):
         super().__init__()
         # With a `keras_gans.training.callbacks.RunState` (as `keras-gans train` passes),
         # the position is its global step of its total steps, which stays right
@@ -44,14 +51,14 @@ class LinearDecay(keras.callbacks.Callback):
         self.epoch = 0
         self.factor = 1.0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.steps = int(self.params.get("steps") or 1)
         self.total = int(self.params.get("epochs") or 1) * self.steps
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = int(epoch)
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         if self.state is not None and self.state.total_steps:
             step, total = self.state.step, self.state.total_steps
         else:

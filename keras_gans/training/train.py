@@ -22,6 +22,7 @@ import math
 import pathlib
 import shutil
 import sys
+from typing import TYPE_CHECKING, Callable, TextIO
 
 import keras
 import tensorflow as tf
@@ -35,6 +36,9 @@ from keras_gans.training import callbacks as cb
 from keras_gans.training import checkpoints as ckpt_lib
 from keras_gans.training import distribute, recipes
 from keras_gans.training import precision as precision_lib
+
+if TYPE_CHECKING:
+    from keras_gans.core.model import ZooModel
 
 SAMPLE_SEED = 1234  # the fixed latents of the per-epoch grids
 
@@ -71,7 +75,7 @@ class RunInfo:
                                 lambda tmp: pathlib.Path(tmp).write_text(text))
 
     @classmethod
-    def load(cls, run_dir) -> "RunInfo":
+    def load(cls, run_dir: str | pathlib.Path) -> "RunInfo":
         """The record of `run_dir`; a clear error where it has none or a damaged one."""
         run_dir = pathlib.Path(run_dir)
         path = run_dir / "recipe.json"
@@ -101,7 +105,7 @@ def resumable(option: str) -> bool:
     return option in RESUMABLE or option.endswith("_lr")
 
 
-def check_resumable(old: RunInfo, recipe: recipes.Recipe, image_shape) -> None:
+def check_resumable(old: RunInfo, recipe: recipes.Recipe, image_shape: tuple[int, ...]) -> None:
     """Raise if `recipe` cannot continue the run recorded in `old`."""
     before = json.loads(json.dumps(old.recipe.options()))
     now = json.loads(json.dumps(recipe.options()))  # tuples -> lists, as stored
@@ -118,8 +122,8 @@ def check_resumable(old: RunInfo, recipe: recipes.Recipe, image_shape) -> None:
             f"resume it with the same options, or start a new run with another --out.")
 
 
-def build_model(recipe: recipes.Recipe, image_shape, num_classes: int | None = None,
-                seed: int | None = None):
+def build_model(recipe: recipes.Recipe, image_shape: tuple[int, ...],
+                num_classes: int | None = None, seed: int | None = None) -> ZooModel:
     """The recipe's model for data of `image_shape` (and `num_classes`, which
     models of the conditional kind are built for)."""
     cls = recipe.model_class
@@ -134,7 +138,7 @@ def build_model(recipe: recipes.Recipe, image_shape, num_classes: int | None = N
     return cls(**kwargs)
 
 
-def compile_model(model, recipe: recipes.Recipe, xla: bool = False):
+def compile_model(model: ZooModel, recipe: recipes.Recipe, xla: bool = False) -> ZooModel:
     """`model` compiled with one Adam per optimizer it declares, at the
     recipe's `<name>_lr`, `beta_1` and `beta_2`."""
     t = recipe.train
@@ -146,7 +150,7 @@ def compile_model(model, recipe: recipes.Recipe, xla: bool = False):
     return model
 
 
-def load_run(run_dir, checkpoint=None) -> tuple:
+def load_run(run_dir: str | pathlib.Path, checkpoint: str | pathlib.Path | None = None) -> tuple:
     """(model with the latest checkpoint's weights, RunInfo) for a run directory."""
     info = RunInfo.load(run_dir)
     precision_lib.apply(info.policy)
@@ -158,7 +162,8 @@ def load_run(run_dir, checkpoint=None) -> tuple:
     return model, info
 
 
-def export_run(model, info: RunInfo, out=None) -> pathlib.Path:
+def export_run(model: ZooModel, info: RunInfo,
+               out: str | pathlib.Path | None = None) -> pathlib.Path:
     """Export `model` of run `info` to `out` (default RUN_DIR/export) with the
     run's facts (entry, paper, precision, data) in its metadata."""
     out = pathlib.Path(out) if out else info.run_dir / "export"
@@ -167,7 +172,7 @@ def export_run(model, info: RunInfo, out=None) -> pathlib.Path:
         "data": info.recipe.data})
 
 
-def auto_xla(model_class: type, strategy=None) -> bool:
+def auto_xla(model_class: type, strategy: tf.distribute.Strategy | None = None) -> bool:
     """XLA default, by measurement (benchmarks/README.md), per device and model:
 
     - CPU: off, except for models that set `xla_on_cpu = True`. Plain graph mode
@@ -188,8 +193,9 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def run(recipe: recipes.Recipe, out, precision: str = "auto", seed: int | None = None,
-        verbose="auto", log=print, strategy="auto", xla: bool | None = None,
+def run(recipe: recipes.Recipe, out: str | pathlib.Path, precision: str = "auto",
+        seed: int | None = None, verbose: int | str = "auto", log: Callable[[str], None] = print,
+        strategy: str | tf.distribute.Strategy = "auto", xla: bool | None = None,
         tensorboard: bool = True, restart: bool = False) -> tuple:
     """Train `recipe` into run directory `out`; returns (model, RunInfo, History).
 
@@ -300,7 +306,7 @@ def run(recipe: recipes.Recipe, out, precision: str = "auto", seed: int | None =
     return model, info, history
 
 
-def fit_verbosity(verbose="auto", stream=None) -> int:
+def fit_verbosity(verbose: int | str = "auto", stream: TextIO | None = None) -> int:
     """Keras's `verbose` for `fit`: "auto" is the progress bar (1) on a terminal
     and one line per epoch (2) elsewhere (a log file, a pipe, CI, nohup), where
     the bar's carriage-return updates would pile up in the log."""
@@ -313,8 +319,8 @@ def fit_verbosity(verbose="auto", stream=None) -> int:
         return 2
 
 
-def fit_from_step(model, dataset, state: cb.RunState, epochs: int, callbacks: list,
-                  verbose="auto"):
+def fit_from_step(model: ZooModel, dataset: tf.data.Dataset, state: cb.RunState, epochs: int,
+                  callbacks: list, verbose: int | str = "auto") -> keras.callbacks.History:
     """`fit` from global step `state.step`: first the rest of a cut-off epoch,
     then whole epochs (Keras cannot start an epoch in its middle)."""
     verbose = fit_verbosity(verbose)
