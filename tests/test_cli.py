@@ -96,6 +96,17 @@ def test_recipe_file_and_override_parsing(tmp_path):
     assert r.model_kwargs["g_hidden"] == (16,)  # overrides copy
 
 
+def test_epochs_given_over_a_recipe_that_counts_steps_decide(tmp_path):
+    recipe = tmp_path / "steps.toml"
+    recipe.write_text('model = "DCGAN"\ndata = "mnist5k"\n[train]\nsteps = 10000\n')
+    r = recipes.load(str(recipe))
+    assert r.train["steps"] == 10000
+    assert r.override({"epochs": "2"}).train["steps"] is None        # --epochs 2 is obeyed
+    assert r.override({"epochs": "2"}).train["epochs"] == 2
+    assert r.override({"epochs": "2", "steps": "7"}).train["steps"] == 7  # both: steps wins
+    assert r.override({"batch_size": "8"}).train["steps"] == 10000   # others leave it
+
+
 @pytest.mark.parametrize("text, message", [
     ('model = "DCGAN"\nlearning_rate = 1\n', "unknown key(s) learning_rate; valid top-level"),
     ('model = "DCGAN"\n[hparams]\nfilters = 3\n', "unknown [hparams] key(s) filters for DCGAN"),

@@ -143,6 +143,10 @@ class Recipe:
                 raise RecipeError(
                     f"Unknown option {name!r} for {self.entry} ({self.model}): valid options are "
                     f"{', '.join(sorted(set(defaults_model) | set(train) | {'data'}))}.")
+        keys = {name.replace("-", "_") for name in overrides}
+        if "epochs" in keys and "steps" not in keys:
+            # `--epochs N` over a recipe that counts steps: the user's epochs decide
+            new.train["steps"] = None
         return new
 
 
