@@ -106,10 +106,27 @@ def test_a_tiny_run_trains_exports_and_scores(tmp_path):
     # Its JSON is there: a second call keeps it instead of training again.
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "kept" in again.stdout
-    # --time-only: two short runs give seconds per step for the projected-time column
-    timed = subprocess.run(cmd + ["--time-only", "--time-steps", "3"], env=env,
-                           capture_output=True, text=True, timeout=600)
-    assert timed.returncode == 0, timed.stdout[-2000:] + timed.stderr[-2000:]
-    (timing,) = (tmp_path / "q" / "time").glob("dcgan-tiny-*.json")
-    t = json.loads(timing.read_text())
-    assert t["k"] == 3 and t["per_step_s"] > 0 and t["fixed_s"] >= 0 and t["precision"] == "float32"
+
+
+
+def test_time_only_projects_from_two_runs_and_refuses_a_busy_timing(tmp_path, monkeypatch):
+    """--time-only: seconds per step from a k- and a 2k-step run (faked: a clock that
+    advances 5 s fixed + 0.25 s a step), and a clear refusal when the longer run was not."""
+    import types
+    from keras_gans.training import train as train_lib
+    clock = {"t": 0.0}
+    per_step = {"s": 0.25}
+
+    def fake_run(recipe, out, **kw):
+        clock["t"] += 5.0 + per_step["s"] * recipe.train["steps"]
+        return None, types.SimpleNamespace(policy="float32"), None
+    monkeypatch.setattr(train_lib, "run", fake_run)
+    monkeypatch.setattr(quality.time, "perf_counter", lambda: clock["t"])
+    args = types.SimpleNamespace(set=[], tag="", precision="float32", out=tmp_path)
+    t = quality.time_recipe("dcgan", args, k=100)
+    assert t["per_step_s"] == 0.25 and t["fixed_s"] == 5.0 and t["precision"] == "float32"
+    (path,) = (tmp_path / "time").glob("dcgan-*.json")
+    assert json.loads(path.read_text())["per_step_s"] == 0.25
+    per_step["s"] = 0.0  # the 2k-step run no longer than the k-step one: a busy machine
+    with pytest.raises(SystemExit, match="something else used the CPU"):
+        quality.time_recipe("dcgan", args, k=100)
