@@ -37,6 +37,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import readme_block  # noqa: E402
 from run import cpu_name, git_commit  # noqa: E402  (the speed harness's facts, shared)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -69,7 +70,8 @@ def cpu_facts():
     kind = "AVX512-BF16" if "avx512_bf16" in flags else ("AVX2" if "avx2" in flags else "other")
     # ONEDNN_MAX_CPU_ISA=AVX2 makes oneDNN (TensorFlow's CPU kernels for convolutions and
     # matrix products) use AVX2 code only: how an AVX512 machine stands in for an AVX2 one.
-    cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA")
+    from keras_gans.training import precision  # the same reading of the cap as `auto`'s
+    cap = precision.onednn_isa_cap()
     if cap:
         kind += f" (oneDNN capped at {cap.upper()})"
     return {"cpu": cpu_name(), "cpu_kind": kind, "cores": os.cpu_count()}
@@ -372,12 +374,7 @@ def write_table(out, readme=None):
     print(text + notes)
     if readme:
         path = pathlib.Path(readme)
-        s = path.read_text()
-        begin, end = readme_markers(out.name)
-        if begin not in s or end not in s:
-            raise SystemExit(f"{path} has no {begin} ... {end} block")
-        a, b = s.index(begin) + len(begin), s.index(end)
-        path.write_text(s[:a] + "\n" + text + notes + "\n" + s[b:])
+        readme_block.splice(path, *readme_markers(out.name), text + notes)
         print(f"Updated the Results table in {path}")
     return text
 

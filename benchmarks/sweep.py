@@ -24,6 +24,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import readme_block  # noqa: E402
 from run import cpu_name, git_commit  # noqa: E402
 
 # name: overrides. The same number of images for every row (60 passes over the
@@ -116,13 +117,9 @@ def main(argv=None):
     (args.out / "table.md").write_text(text + "\n")
     print(text)
     if args.readme:
-        begin = f"<!-- sweep-table {args.out.name}: benchmarks/sweep.py --readme writes this block -->"
-        end = f"<!-- /sweep-table {args.out.name} -->"
-        body = args.readme.read_text()
-        if begin not in body or end not in body:
-            raise SystemExit(f"{args.readme} has no {begin} ... {end} block")
-        a, b = body.index(begin) + len(begin), body.index(end)
-        args.readme.write_text(body[:a] + "\n" + text + "\n" + body[b:])
+        readme_block.splice(args.readme,
+                            f"<!-- sweep-table {args.out.name}: benchmarks/sweep.py --readme writes this block -->",
+                            f"<!-- /sweep-table {args.out.name} -->", text)
         print(f"Updated the sweep table in {args.readme}")
 
 

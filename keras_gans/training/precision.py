@@ -34,6 +34,13 @@ def _cpu_flags():
         return ""
 
 
+def onednn_isa_cap() -> str:
+    """The newest vector ISA oneDNN (TensorFlow's CPU kernels) is allowed to use,
+    from ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA; "" when uncapped. An AVX512
+    machine run with ONEDNN_MAX_CPU_ISA=AVX2 stands in for an AVX2 one."""
+    return os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
+
+
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (or what KERAS_GANS_CPU_BF16 says)."""
     forced = os.environ.get(CPU_BF16_ENV, "").strip().lower()
@@ -48,7 +55,7 @@ def cpu_has_native_bf16() -> bool:
     if not ("amx_bf16" in flags or "avx512_bf16" in flags):
         return False
     # oneDNN told to use older vector code (ONEDNN_MAX_CPU_ISA=AVX2, say) emulates bf16.
-    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
+    cap = onednn_isa_cap().upper()
     return not cap or cap == "ALL" or any(t in cap for t in ("BF16", "AMX", "AVX10"))
 
 
