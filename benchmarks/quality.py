@@ -253,7 +253,7 @@ def time_recipe(entry, args, k=300):
     overrides = dict(kv.split("=", 1) for kv in args.set)
     if data:
         overrides["data"] = data
-    walls, policy = [], None
+    walls, policy, batch = [], None, None
     for steps in (k, 2 * k):
         recipe = recipes.load(base).override({**overrides, "steps": steps})
         with tempfile.TemporaryDirectory() as tmp:
@@ -262,7 +262,7 @@ def time_recipe(entry, args, k=300):
                                        seed=0, log=lambda *a: None, verbose=0,
                                        restart=True, tensorboard=False)
             walls.append(time.perf_counter() - started)
-            policy = info.policy
+            policy, batch = info.policy, recipe.train["batch_size"]
     per_step = (walls[1] - walls[0]) / k
     if per_step <= 0:
         raise SystemExit(f"{entry}: {2 * k} steps took {walls[1]:.0f} s, no longer than {k} "
@@ -271,7 +271,7 @@ def time_recipe(entry, args, k=300):
     facts = cpu_facts()
     result = {"entry": entry, "tag": args.tag, "k": k, "per_step_s": round(per_step, 4),
               "fixed_s": round(max(0.0, walls[0] - k * per_step), 1), "precision": policy,
-              "commit": git_commit(), **facts,
+              "batch_size": batch, "commit": git_commit(), **facts,
               "load_after": round(os.getloadavg()[0], 2),
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     slug = "".join(ch if ch.isalnum() else "-" for ch in facts["cpu_kind"].lower()).strip("-")
@@ -284,9 +284,11 @@ def time_recipe(entry, args, k=300):
 
 
 def projected(rs, timings):
-    """'M min on KIND (PRECISION)' for each timing of these runs' entry and tag."""
+    """'M min on KIND (PRECISION)' for each timing of these runs' entry and tag
+    (a timing made at another batch size is not this recipe's: left out)."""
     r = rs[0]
-    found = [t for t in timings if t["entry"] == r["entry"] and t.get("tag", "") == r.get("tag", "")]
+    found = [t for t in timings if t["entry"] == r["entry"] and t.get("tag", "") == r.get("tag", "")
+             and t.get("batch_size") in (None, r.get("batch_size"))]
     return "; ".join(f"{(t['fixed_s'] + r['steps'] * t['per_step_s']) / 60:.1f} on "
                      f"{t['cpu_kind']}, {t['precision']}" for t in found) or "-"
 

@@ -59,6 +59,10 @@ def test_timings_from_another_cpu_project_the_recipe_time(tmp_path):
     (tmp_path / "time" / "t9.json").write_text(json.dumps(
         {"entry": "dcgan", "tag": "wide", "per_step_s": 9.0, "fixed_s": 0.0,
          "cpu_kind": "AVX2", "precision": "float32"}))
+    # nor is a timing made at another batch size (a recipe changed since)
+    (tmp_path / "time" / "t8.json").write_text(json.dumps(
+        {"entry": "dcgan", "tag": "", "per_step_s": 9.0, "fixed_s": 0.0, "batch_size": 7,
+         "cpu_kind": "AVX2", "precision": "float32"}))
     row = [l for l in quality.write_table(tmp_path).splitlines() if l.startswith("| dcgan")][0]
     # (30 s + 1200 steps x 0.1 s) / 60 = 2.5 min; a clean timing of the run's own CPU too
     assert "| 2.5 on AVX2, float32; 1.5 on AVX512-BF16, float32 |" in row
