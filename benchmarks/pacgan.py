@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--mixtures", default="ring,grid")
     p.add_argument("--packs", default="1,2,3,4")
     p.add_argument("--seeds", default="0,1,2,3,4")
-    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--steps", type=int, default=1200)
     p.add_argument("--batch", type=int, default=100, help="packed inputs to D per step")
     p.add_argument("--g-hidden", default="128,128,128")
     p.add_argument("--d-hidden", default="128,128")
