@@ -35,6 +35,7 @@ class DCGAN(GAN):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
         super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
-                         dcgan.dcgan_discriminator(packed_shape(image_shape,
-                                                                kwargs.get("pack", 1)), d_filters),
+                         dcgan.dcgan_discriminator(image_shape, d_filters, extra_channels=(
+                             packed_shape(image_shape, kwargs.get("pack", 1))[-1]
+                             - image_shape[-1])),
                          latent_dim=latent_dim, **kwargs)
