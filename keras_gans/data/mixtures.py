@@ -143,9 +143,10 @@ def is_mixture(name: str | None) -> bool:
 
 def load(name: str, batch_size: int = 100, seed: int | None = None,
          num_points: int = TRAIN_POINTS, image_size: object = None,
-         channels: object = None, **kwargs: object) -> ImageData:
+         channels: object = None, shuffle: bool = True, **kwargs: object) -> ImageData:
     """`num_points` fixed training points of mixture `name` as an `ImageData`
-    (shuffled full batches of float32 points, shape (batch, dim)).
+    (full batches of float32 points, shape (batch, dim); shuffled unless not
+    `shuffle`).
 
     `image_size` and `channels` make no sense for points: giving one is a
     `DataError`; `split` and the like are ignored."""
@@ -159,7 +160,8 @@ def load(name: str, batch_size: int = 100, seed: int | None = None,
                         f"than one batch of {batch_size}: lower the batch size (--batch-size).")
     points = mixture.sample(num_points, seed=0 if seed is None else seed)
     ds = tf.data.Dataset.from_tensor_slices(points)
-    ds = ds.shuffle(num_points, seed=seed, reshuffle_each_iteration=True)
+    if shuffle:
+        ds = ds.shuffle(num_points, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     return ImageData(ds, (mixture.dim,), None, num_points, batch_size,
                      f"the {mixture.name} mixture ({mixture.num_modes} Gaussians, std "

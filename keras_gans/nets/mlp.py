@@ -82,7 +82,8 @@ def point_generator(latent_dim: int, dim: int, hidden: Sequence[int] = (400, 400
     for i, units in enumerate(hidden):
         h = layers.Dense(units, use_bias=not batch_norm, name=f"fc{i + 1}")(h)
         if batch_norm:
-            h = layers.BatchNormalization(name=f"bn{i + 1}")(h)
+            # synchronized: under a strategy the statistics cover the global batch
+            h = layers.BatchNormalization(synchronized=True, name=f"bn{i + 1}")(h)
         h = layers.ReLU()(h)
     x = layers.Dense(dim, dtype="float32", name="points")(h)
     return keras.Model(z, x, name=name)
