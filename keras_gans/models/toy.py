@@ -7,7 +7,8 @@ PacGAN (Lin, Khetan, Fanti & Oh, NeurIPS 2018), which follow VEEGAN
 (Srivastava et al., NeurIPS 2017): a 2-D standard normal z; G with four ReLU
 layers of 400 units after batch norm and a linear output; D with three maxout
 layers of 200 units (5 pieces) and a logit; Adam(1e-4, beta_1 0.8), batches of
-100 (`zoo/toy.toml`). Training is `keras_gans.GAN`'s Algorithm 1 (k D-steps,
+100 (the constructor's defaults; `zoo/toy.toml` trains smaller networks faster,
+and says how to ask for these). Training is `keras_gans.GAN`'s Algorithm 1 (k D-steps,
 any adversarial loss), and `pack=m` is PacGAN: D judges m samples at once.
 
 Each epoch the run scores 2,500 samples as those papers do (modes covered,
