@@ -63,6 +63,7 @@ setup(
         "tensorboard",           # TF 2.21 no longer pulls it in
         "numpy",
         "click>=8",
+        "matplotlib>=3.5",       # the toy scatters over D, D vs D*, coverage bar charts
     ],
     extras_require={
         "test": ["pytest", "scikit-learn"],

@@ -105,6 +105,23 @@ def test_evaluate_command_prints_a_table_and_writes_json(evalcmd_run, tmp_path):
     assert scores["fd"]["value"] > 5 * self_fd
 
 
+def test_evaluate_writes_coverage_and_its_chart_beside_the_json(evalcmd_run, tmp_path):
+    out = tmp_path / "scores.json"
+    result = CliRunner().invoke(cli.main, ["evaluate", str(evalcmd_run), "--metrics",
+                                           "coverage", "-n", "200", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "coverage" in result.output and "covered=" in result.output
+    score = json.loads(out.read_text())["scores"][0]
+    assert score["name"] == "coverage" and score["n_fake"] == 200 and score["n_real"] == 200
+    extra = score["extra"]
+    assert len(extra["shares"]) == 10 and sum(extra["shares"]) == pytest.approx(1.0)
+    assert 1 <= extra["classes_covered"] <= 10 and extra["reference"] == "labels"
+    assert max(extra["shares"]) == extra["max_share"]
+    assert sum(extra["real_frequencies"]) == pytest.approx(1.0)
+    assert np.isfinite(score["value"]) and score["value"] >= 0
+    assert (tmp_path / "scores.coverage.png").stat().st_size > 5000
+
+
 def test_evaluate_errors_are_one_line(evalcmd_run, tmp_path):
     runner = CliRunner()
     bad = runner.invoke(cli.main, ["evaluate", str(evalcmd_run), "--metrics", "fud"])
@@ -147,7 +164,7 @@ def test_evaluate_works_out_of_the_box_on_a_fresh_cache(tmp_path, monkeypatch):
     payload = json.loads((run_dir / "evaluation.json").read_text())
     assert payload["skipped"] == ["fid", "kid", "pr"]
     scores = {s["name"]: s for s in payload["scores"]}
-    assert set(scores) == {"fd", "is", "parzen"}
+    assert set(scores) == {"fd", "is", "parzen", "coverage"}
     assert all(np.isfinite(s["value"]) for s in scores.values())
     assert scores["is"]["features"] == "classifier:mnist5k"
     stamp = saved.stat().st_mtime_ns

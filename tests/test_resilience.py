@@ -39,6 +39,8 @@ TINY = {
                                "pool_size": "0", "d_layers": "2"},
                  "data": lambda tmp: str(unpaired.make_photo_domains(tmp / "photos", 32, 8, 2)),
                  "data_kwargs": {"image_size": 32, "augment_images": False}},
+    "toy": {"overrides": {"g_hidden": "8,8", "d_hidden": "8", "maxout_pieces": "2",
+                          "pack": "2"}},
 }
 
 

@@ -14,10 +14,11 @@ from keras_gans.cli import friendly_errors, open_export
 @click.option("--metrics", "metric_names",
               help="Comma-separated: fid, kid, pr (Inception or classifier features), is "
                    "(domain classifier's classes), parzen (pixels), fd (domain classifier), "
-                   "cacc (conditional models) [fid,kid,pr,fd,is,parzen, and cacc for "
-                   "conditional models; translation models: fid,kid,pr]. Without converted "
-                   "Inception weights, fid, kid and pr are skipped with a line saying how to "
-                   "get them.")
+                   "cacc (conditional models), coverage (the samples' class histogram, with "
+                   "a bar chart PNG beside the JSON) [fid,kid,pr,fd,is,parzen,coverage, and "
+                   "cacc for conditional models; translation models: fid,kid,pr; toy mixture "
+                   "runs: modes]. Without converted Inception weights, fid, kid and pr are "
+                   "skipped with a line saying how to get them.")
 @click.option("-n", "num", type=click.IntRange(min=10), default=5000, show_default=True,
               help="Generated samples; real samples are as many, or all the data has "
                    "(translation models: images of each domain).")
@@ -55,10 +56,12 @@ def evaluate(source: str, metric_names: str | None, num: int, data: str | None, 
     from keras_gans.evaluation import metrics
     source = pathlib.Path(source)
     path, loaded, meta, kind = open_export(source)
+    if meta.get("mixture"):
+        return _evaluate_mixture(source, path, loaded, meta, metric_names, num, seed, output)
     translation = kind == TRANSLATOR
     if metric_names is None:
         metric_names = ",".join(evaluation.TRANSLATION_METRICS) if translation else \
-            "fid,kid,pr,fd,is,parzen" + (",cacc" if kind == CONDITIONAL else "")
+            "fid,kid,pr,fd,is,parzen,coverage" + (",cacc" if kind == CONDITIONAL else "")
     names = [m.strip().lower() for m in metric_names.split(",") if m.strip()]
     unknown = [m for m in names if m not in metrics.METRICS]
     if unknown:
@@ -72,7 +75,7 @@ def evaluate(source: str, metric_names: str | None, num: int, data: str | None, 
         evaluation.check_translation_metrics(names)
     names, skipped = _without_missing_inception(names, features, inception_weights)
     classifier = extractor = None
-    if features == "classifier" or any(m in ("fd", "cacc", "is") for m in names):
+    if features == "classifier" or any(m in ("fd", "cacc", "is", "coverage") for m in names):
         # `is` too: the FID Inception weights have no class head.
         classifier = evaluation.classifier_extractor(classifier_dir, data, shape,
                                                      train_missing=True, log=click.echo)
@@ -84,17 +87,21 @@ def evaluate(source: str, metric_names: str | None, num: int, data: str | None, 
                                      features, extractor, classifier, seed, kid_subsets, output,
                                      skipped)
     split = split or "train"
-    real, _ = evaluation.real_images(data, shape, num, seed=seed, split=split)
+    real, real_labels = evaluation.real_images(data, shape, num, seed=seed, split=split)
     fake, labels = evaluation.generate_from_export(loaded, meta, num, seed=seed)
     held_out = evaluation.held_out_images(data, shape, seed=seed) if "parzen" in names else None
     click.echo(f"Evaluating {path} against {data} ({len(real)} real images of the {split} "
                f"split, {len(fake)} fake)")
     scores = metrics.evaluate(real, fake, names, extractor=extractor, classifier=classifier,
                               fake_labels=labels, seed=seed, kid_subsets=kid_subsets,
-                              parzen_held_out=held_out)
+                              parzen_held_out=held_out, real_labels=real_labels)
     click.echo(evaluation.table(scores))
-    _write(scores, output, source, path, data=data, split=split, seed=seed, features=features,
-           skipped=skipped)
+    written = _write(scores, output, source, path, data=data, split=split, seed=seed,
+                     features=features, skipped=skipped)
+    for s in scores:
+        if s.name == "coverage":
+            chart = evaluation.coverage_chart(s, written.with_name(written.stem + ".coverage.png"))
+            click.echo(f"Wrote {chart}")
 
 
 def _without_missing_inception(names, features, weights):
@@ -119,6 +126,7 @@ def _write(scores, output, source, path, **context):
         output = (source if not export_lib.is_export(source) else path.parent) / "evaluation.json"
     evaluation.write_json(output, scores, source=str(source), export=str(path), **context)
     click.echo(f"Wrote {output}")
+    return pathlib.Path(output)
 
 
 def _evaluate_translation(source, path, loaded, data, shape, names, num, split, features,
@@ -135,6 +143,38 @@ def _evaluate_translation(source, path, loaded, data, shape, names, num, split, 
     click.echo(evaluation.table(scores))
     _write(scores, output, source, path, data=data, split=split, seed=seed, features=features,
            skipped=skipped)
+
+
+def _evaluate_mixture(source, path, loaded, meta, metric_names, num, seed, output):
+    """A toy-mixture export: the VEEGAN/PacGAN mode scores of N samples, and
+    their scatter over the true modes beside the JSON."""
+    from keras_gans import evaluation, files, plots
+    from keras_gans import export as export_lib
+    from keras_gans.data import mixtures
+    from keras_gans.evaluation import metrics
+    names = [m.strip().lower() for m in (metric_names or "modes").split(",") if m.strip()]
+    if names != ["modes"]:
+        raise click.UsageError(f"A model of the {meta['mixture']} mixture is scored by its modes "
+                               f"(modes covered, high-quality share, reverse KL): use --metrics "
+                               f"modes, not {','.join(names)}.")
+    mixture = mixtures.get(meta["mixture"])
+    fake = export_lib.generate(loaded, num, seed=seed)
+    s = mixture.mode_metrics(fake)
+    where = f"mixture:{mixture.name}"
+    scores = [metrics.Score("modes", s["modes"], 0, num, features=where,
+                            extra={"of": mixture.num_modes, "counts": s["counts"]}),
+              metrics.Score("high_quality", s["high_quality"], 0, num, features=where,
+                            extra={"within_std": 3.0}),
+              metrics.Score("reverse_kl", s["reverse_kl"], 0, num, features=where)]
+    click.echo(f"Evaluating {path} on the {mixture.name} mixture ({mixture.num_modes} modes, "
+               f"std {mixture.std:g}; {num} samples)")
+    click.echo(evaluation.table(scores))
+    written = _write(scores, output, source, path, data=mixture.name, seed=seed)
+    title = (f"{s['modes']}/{mixture.num_modes} modes, {100 * s['high_quality']:.1f}% high "
+             f"quality, reverse KL {s['reverse_kl']:.3f} ({num} samples)")
+    picture = files.save_png(written.with_name(written.stem + ".png"),
+                             plots.mixture_scatter(fake, mixture, None, title))
+    click.echo(f"Wrote {picture}")
 
 
 def _run_data(source):

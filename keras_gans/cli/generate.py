@@ -56,6 +56,12 @@ def sample(source: str, num: int, output: str, seed: int | None, ncols: int | No
         num = len(extra["label"])
     images = export_lib.generate(loaded, num, seed=seed, latent_dim=meta.get("latent_dim"),
                                  **extra)
+    if meta.get("mixture"):  # points of a toy mixture: a scatter over its modes
+        from keras_gans import plots
+        from keras_gans.data import mixtures
+        files.save_png(output, plots.mixture_scatter(images, mixtures.get(meta["mixture"])))
+        click.echo(f"Wrote {num} samples to {output}")
+        return
     files.save_png(output, files.grid(images, ncols=ncols))
     click.echo(f"Wrote {num} samples to {output}")
 

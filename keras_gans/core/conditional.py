@@ -81,6 +81,10 @@ class ConditionalBase(GAN):
                  discriminator: keras.Model | None = None, num_classes: int | None = None,
                  **kwargs):
         self.num_classes = self.check_num_classes(num_classes)
+        if kwargs.get("pack", 1) != 1:
+            raise ValueError(f"{type(self).__name__} cannot pack samples (pack="
+                             f"{kwargs['pack']}): its discriminator judges each image with its "
+                             f"label; packing is for the unconditional entries.")
         super().__init__(generator, discriminator, **kwargs)
 
     @classmethod

@@ -23,6 +23,40 @@ if TYPE_CHECKING:
     from keras_gans.data import ImageData
 
 
+def check_pack(pack: Any) -> int:
+    """`pack` as an int >= 1, or a ValueError saying what it takes."""
+    if isinstance(pack, bool) or not isinstance(pack, (int, np.integer)) or int(pack) < 1:
+        raise ValueError(f"pack is the number of samples D judges at once, a whole number >= 1 "
+                         f"(1: no packing), not {pack!r}.")
+    return int(pack)
+
+
+def packed_shape(shape: tuple[int, ...], pack: int) -> tuple[int, ...]:
+    """The shape of one packed input to D: `pack` samples of `shape`
+    concatenated along the last axis (features or channels)."""
+    shape = tuple(int(s) for s in shape)
+    return (*shape[:-1], shape[-1] * int(pack))
+
+
+def pack_samples(x: tf.Tensor, pack: int) -> tf.Tensor:
+    """Group a batch of N samples into N / `pack` inputs for D (PacGAN):
+    samples i*pack ... i*pack + pack - 1 are concatenated along the last axis,
+    (N, ..., C) -> (N / pack, ..., pack * C). A ValueError when N is not a
+    multiple of `pack`."""
+    if pack == 1:
+        return x
+    n = x.shape[0]
+    if n is not None and n % pack:
+        raise ValueError(f"A batch of {n} samples cannot be packed in groups of pack={pack}: use "
+                         f"a batch size that is a multiple of {pack} (--batch-size).")
+    tail = list(x.shape[1:])
+    rank = len(tail)
+    grouped = tf.reshape(x, [-1, pack, *tail])            # (N/m, m, ..., C)
+    if rank > 1:                                          # (N/m, ..., m, C)
+        grouped = tf.transpose(grouped, [0, *range(2, rank + 1), 1, rank + 1])
+    return tf.reshape(grouped, [-1, *tail[:-1], pack * tail[-1]])
+
+
 class GAN(Adversarial):
     """Base class of the latent GANs: a generator G(z) and a discriminator
     trained against each other by `fit()`.
@@ -46,6 +80,11 @@ class GAN(Adversarial):
         lr_decay_start: fraction of a `keras-gans train` run at the base
             learning rates, after which both decay linearly to zero by the last
             step (`keras_gans.training.schedules.LinearDecay`); 1 for constant rates.
+        pack: PacGAN's packing (Lin et al., NeurIPS 2018): D judges `pack`
+            samples at once, all real or all fake, concatenated along the last
+            axis (features of points, channels of images; `pack_samples`). The
+            discriminator must be built for `packed_shape(image_shape, pack)`,
+            and every batch must hold a multiple of `pack` samples. 1: no packing.
     """
 
     kind = LATENT
@@ -57,7 +96,7 @@ class GAN(Adversarial):
                  discriminator: keras.Model | None = None, latent_dim: int = 100,
                  d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
-                 **kwargs: Any) -> None:
+                 pack: int = 1, **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -70,6 +109,16 @@ class GAN(Adversarial):
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.image_shape = tuple(int(s) for s in generator.output.shape[1:])
+        self.pack = check_pack(pack)
+        if self.pack > 1:
+            inputs = getattr(discriminator, "inputs", None) or [None]
+            got = None if inputs[0] is None else tuple(inputs[0].shape[1:])
+            want = packed_shape(self.image_shape, self.pack)
+            if got is not None and got != want:
+                raise ValueError(
+                    f"pack={self.pack}: the discriminator takes inputs of shape {got}, but "
+                    f"{self.pack} packed samples of shape {self.image_shape} have shape {want}: "
+                    f"build it for keras_gans.core.gan.packed_shape(image_shape, {self.pack}).")
         self.ema_decay = float(ema_decay or 0.0)
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1) (e.g. 0.999; 0 for none), got "
@@ -84,7 +133,8 @@ class GAN(Adversarial):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
-                "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay}
+                "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
+                "pack": self.pack}
 
     # ------------------------------------------------------------- inference
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -193,8 +243,9 @@ class GAN(Adversarial):
 
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
                      training: bool = True) -> tf.Tensor:
-        """Discriminator logits for images (and labels, in conditional models)."""
-        return self.discriminator(images, training=training)
+        """Discriminator logits for images (and labels, in conditional models);
+        with `pack` > 1, one logit for each group of `pack` consecutive images."""
+        return self.discriminator(pack_samples(images, self.pack), training=training)
 
     def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor | None, z: tf.Tensor,
                            training: bool = True) -> tuple[tf.Tensor, dict]:

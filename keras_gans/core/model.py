@@ -92,6 +92,10 @@ class ZooModel(keras.Model):
     train_defaults: dict = {}
     # Whether XLA pays off for this model's step on a CPU (see training.train.auto_xla).
     xla_on_cpu = False
+    # What `--precision auto` means for this model: None, by the device
+    # (`keras_gans.training.precision.auto_policy`); or a policy name, e.g.
+    # "float32" for models too small to gain from mixed precision.
+    auto_precision: str | None = None
     # How `check_images` names the expected shape.
     image_shape_owner = "the model was built for"
 

@@ -47,7 +47,10 @@ class EvaluateEvery(keras.callbacks.Callback):
     to `best.<metric>-n<samples>/` beside `directory` (not deleted, not
     compared) and a log line says so. `state` (the run's `RunState`) stops it
     scoring once training has diverged. `held_out` are real images the model
-    never saw, for the Parzen window's validation and test sets.
+    never saw, for the Parzen window's validation and test sets;
+    `real_labels` the labels of `real`, whose class frequencies `coverage`
+    compares the samples' classes with (its bar chart is written beside
+    best.json as coverage.png).
     """
 
     def __init__(self, metric: str, real: np.ndarray | tuple[np.ndarray, np.ndarray],
@@ -55,12 +58,13 @@ class EvaluateEvery(keras.callbacks.Callback):
                  extractor: metrics.FeatureExtractor | None = None,
                  classifier: metrics.FeatureExtractor | None = None, seed: int = 0,
                  export_metadata: dict | None = None, log: Callable[[str], None] | None = None,
-                 state: RunState | None = None, held_out: np.ndarray | None = None):
+                 state: RunState | None = None, held_out: np.ndarray | None = None,
+                 real_labels: np.ndarray | None = None):
         super().__init__()
         metric = metric.lower()
         if metric not in metrics.METRICS or metric == "cacc":
             raise metrics.MetricError(f"Cannot select checkpoints by {metric!r}: choose one of "
-                                      f"fid, kid, is, pr, parzen, fd.")
+                                      f"fid, kid, is, pr, parzen, fd, coverage.")
         self.translation = isinstance(real, (tuple, list))
         if self.translation:
             check_translation_metrics([metric])
@@ -76,6 +80,7 @@ class EvaluateEvery(keras.callbacks.Callback):
         self.log = log
         self.state = state
         self.held_out = held_out
+        self.real_labels = real_labels
         self.higher = metrics.HIGHER_IS_BETTER[metric]
         self.best = None
         self.best_epoch = None
@@ -144,7 +149,8 @@ class EvaluateEvery(keras.callbacks.Callback):
             fake = self.model.generate(self.n, seed=self.seed)
             score = pick(metrics.evaluate(self.real, fake, [self.metric],
                                           extractor=self.extractor, classifier=self.classifier,
-                                          seed=self.seed, parzen_held_out=self.held_out),
+                                          seed=self.seed, parzen_held_out=self.held_out,
+                                          real_labels=self.real_labels),
                          self.metric)
         if self.previous is not None:
             self._adopt_previous(score)
@@ -168,6 +174,9 @@ class EvaluateEvery(keras.callbacks.Callback):
         text = json.dumps({"epoch": epoch, "metric": self.metric, "value": score.value,
                            "score": score.to_dict()}, indent=2)
         files.atomic_write_file(d / "best.json", lambda tmp: pathlib.Path(tmp).write_text(text))
+        if score.name == "coverage":
+            from keras_gans.evaluation.scoring import coverage_chart
+            coverage_chart(score, d / "coverage.png")
 
 
 def for_run(model: ZooModel, info: RunInfo, data: ImageData | None = None,
@@ -179,6 +188,11 @@ def for_run(model: ZooModel, info: RunInfo, data: ImageData | None = None,
     classifier that the metric needs is trained first if the cache has none."""
     t = info.recipe.train
     metric = str(t["eval_metric"]).lower()
+    from keras_gans.data import mixtures
+    if mixtures.is_mixture(info.recipe.data):
+        raise metrics.MetricError(f"eval_metric {metric!r} is for image entries: a toy mixture "
+                                  f"run scores its modes every epoch already (logs.csv).")
+    real_labels = None
     n = int(t.get("eval_samples") or 1000)
     if is_translation(model):
         from keras_gans.data import unpaired
@@ -187,11 +201,11 @@ def for_run(model: ZooModel, info: RunInfo, data: ImageData | None = None,
         a, b, _ = unpaired.domain_arrays(info.recipe.data, (h, w), c, n=n)
         real = (a, b)
     else:
-        real, _ = real_images(info.recipe.data, info.image_shape, n)
+        real, real_labels = real_images(info.recipe.data, info.image_shape, n)
     held_out = held_out_images(info.recipe.data, info.image_shape, n) \
         if metric == "parzen" else None
     extractor = classifier = None
-    if metric in ("fd", "is"):  # `is` too: the FID Inception weights have no class head
+    if metric in ("fd", "is", "coverage"):  # `is` too: the FID Inception weights have no class head
         classifier = classifier_extractor(None, info.recipe.data, info.image_shape,
                                           train_missing=True, log=log or print)
     elif metric in ("fid", "kid", "pr"):
@@ -201,4 +215,4 @@ def for_run(model: ZooModel, info: RunInfo, data: ImageData | None = None,
     return EvaluateEvery(metric, real, every=t.get("eval_every") or 1, n=n,
                          directory=info.run_dir / "best", extractor=extractor,
                          classifier=classifier, export_metadata=meta, log=log, state=state,
-                         held_out=held_out)
+                         held_out=held_out, real_labels=real_labels)

@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-METRICS = ("fid", "kid", "is", "pr", "parzen", "fd", "cacc")
+METRICS = ("fid", "kid", "is", "pr", "parzen", "fd", "cacc", "coverage")
 METRIC_HELP = {
     "fid": "Frechet distance of Inception pool3 features (lower is better)",
     "kid": "kernel distance, unbiased MMD^2 with a cubic polynomial kernel (lower is better)",
@@ -33,10 +33,16 @@ METRIC_HELP = {
     "parzen": "Parzen-window log-likelihood of real test images, nats (higher is better)",
     "fd": "Frechet distance of the domain classifier's penultimate features",
     "cacc": "classifier accuracy on samples of each requested label (conditional models)",
+    "coverage": "mode collapse by the domain classifier: KL of the samples' class histogram "
+                "from the real class frequencies (lower is better), classes covered, "
+                "largest class share",
 }
 # Which way is better, for choosing the best checkpoint.
 HIGHER_IS_BETTER = {"fid": False, "kid": False, "is": True, "pr": True, "precision": True,
-                    "recall": True, "parzen": True, "fd": False, "cacc": True}
+                    "recall": True, "parzen": True, "fd": False, "cacc": True,
+                    "coverage": False}
+# A class is covered when at least this share of the samples falls in it.
+COVERAGE_THRESHOLD = 0.01
 
 
 class MetricError(ValueError):
@@ -265,6 +271,39 @@ def _flat(a):
     return a.reshape(len(a), -1)
 
 
+def class_frequencies(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """The share of each class 0 .. num_classes - 1 among integer `labels`."""
+    labels = np.asarray(labels).reshape(-1).astype(int)
+    if not len(labels):
+        raise MetricError("class_frequencies needs at least one label.")
+    return np.bincount(labels, minlength=int(num_classes))[:int(num_classes)] / len(labels)
+
+
+def class_coverage(fake_probs: np.ndarray, real_frequencies: np.ndarray,
+                   threshold: float = COVERAGE_THRESHOLD) -> dict:
+    """Mode-collapse diagnostics of samples from their class probabilities
+    `fake_probs` (n, k) (a domain classifier's softmax; each sample counts for
+    its most likely class) against the real data's class frequencies (k,):
+
+        shares           the samples' class histogram (k,), summing to 1
+        classes_covered  classes with at least `threshold` (1%) of the samples
+        max_share        the largest class share (1/k when balanced, 1 when collapsed)
+        kl               KL(shares || real_frequencies) in nats (0: the real mix)
+    """
+    probs = _features(fake_probs, "class probabilities")
+    ref = np.asarray(real_frequencies, np.float64).reshape(-1)
+    if probs.shape[1] != len(ref):
+        raise MetricError(f"The classifier has {probs.shape[1]} classes but the real data's "
+                          f"frequencies have {len(ref)}.")
+    shares = np.bincount(probs.argmax(axis=1), minlength=len(ref)) / len(probs)
+    ref = ref / ref.sum()
+    nz = shares > 0
+    kl = float(np.sum(shares[nz] * np.log(shares[nz] / np.maximum(ref[nz], 1e-12))))
+    return {"shares": shares.tolist(), "real_frequencies": ref.tolist(),
+            "classes_covered": int(np.sum(shares >= threshold)), "num_classes": len(ref),
+            "max_share": float(shares.max()), "kl": kl, "threshold": threshold}
+
+
 # ----------------------------------------------------------- evaluation
 class FeatureExtractor:
     """Maps images (NHWC, float in [-1, 1]) to features and class probabilities.
@@ -283,7 +322,8 @@ def evaluate(real: np.ndarray, fake: np.ndarray, metrics: Sequence[str],
              fake_labels: np.ndarray | None = None, seed: int = 0, kid_subsets: int = 100,
              kid_subset_size: int = 1000, pr_k: int = 3, is_splits: int = 10,
              parzen_valid: np.ndarray | None = None,
-             parzen_held_out: np.ndarray | None = None) -> list:
+             parzen_held_out: np.ndarray | None = None,
+             real_labels: np.ndarray | None = None) -> list:
     """Scores of generated images `fake` against real images `real`.
 
     Args:
@@ -297,6 +337,8 @@ def evaluate(real: np.ndarray, fake: np.ndarray, metrics: Sequence[str],
         parzen_held_out: real images the generator never trained on (a test
             split): when given, Parzen's validation and test images come from
             these instead of `real`.
+        real_labels: the labels of `real`, whose frequencies coverage compares
+            the samples' classes with (default: the classifier's classes of `real`).
     Returns a list of `Score`.
     """
     metrics = [m.strip().lower() for m in metrics if m.strip()]
@@ -321,8 +363,8 @@ def evaluate(real: np.ndarray, fake: np.ndarray, metrics: Sequence[str],
     if need_ext and extractor is None:
         raise MetricError(f"{', '.join(need_ext)} need a feature extractor (the Inception "
                           f"network or a domain classifier).")
-    if any(m in ("fd", "cacc") for m in metrics) and classifier is None:
-        raise MetricError("fd and cacc need the domain classifier: train one with "
+    if any(m in ("fd", "cacc", "coverage") for m in metrics) and classifier is None:
+        raise MetricError("fd, cacc and coverage need the domain classifier: train one with "
                           "`keras-gans train-classifier --data DATA`.")
     for m in metrics:
         if m == "fid":
@@ -370,6 +412,20 @@ def evaluate(real: np.ndarray, fake: np.ndarray, metrics: Sequence[str],
             out.append(Score("parzen", mean, npool - nv, nf, std=se, features="pixels [0,1]",
                              extra={"sigma": sigma, "n_valid": nv,
                                     "held_out": parzen_held_out is not None}))
+        elif m == "coverage":
+            probs = feats(classifier, "fake")[1]
+            if probs is None:
+                raise MetricError(f"The {classifier.name} network has no class probabilities "
+                                  f"for coverage: use the domain classifier.")
+            if real_labels is not None:
+                ref = class_frequencies(real_labels, probs.shape[1])
+            else:
+                ref = class_frequencies(feats(classifier, "real")[1].argmax(axis=1),
+                                        probs.shape[1])
+            c = class_coverage(probs, ref)
+            out.append(Score("coverage", c.pop("kl"), nr, nf, features=classifier.name,
+                             extra={**c, "reference": "labels" if real_labels is not None
+                                    else "classifier", **getattr(classifier, "info", {})}))
         elif m == "cacc":
             if fake_labels is None:
                 raise MetricError("cacc is for class-conditional models: the generator takes "

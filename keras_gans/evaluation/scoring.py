@@ -226,10 +226,11 @@ def table(scores: list[metrics.Score]) -> str:
     rows = [("metric", "value", "+/-", "real", "fake", "features", "notes")]
     for s in scores:
         notes = []
-        for key in ("sigma", "k", "subsets", "splits", "accuracy"):
+        for key in ("classes_covered", "max_share", "sigma", "k", "subsets", "splits",
+                    "accuracy"):
             if key in s.extra:
                 value = s.extra[key]
-                label = "classifier acc" if key == "accuracy" else key
+                label = {"accuracy": "classifier acc", "classes_covered": "covered"}.get(key, key)
                 notes.append(f"{label}={value:.4g}" if isinstance(value, float)
                              else f"{label}={value}")
         rows.append((s.name, f"{s.value:.4f}", "" if s.std is None else f"{s.std:.4f}",
@@ -245,6 +246,30 @@ def write_json(path: str | pathlib.Path, scores: list[metrics.Score], **context)
     text = json.dumps(payload, indent=2, default=str)
     files.atomic_write_file(path, lambda tmp: pathlib.Path(tmp).write_text(text))
     return pathlib.Path(path)
+
+
+def sample_coverage(fake: np.ndarray, classifier: metrics.FeatureExtractor,
+                    real_labels: np.ndarray) -> metrics.Score:
+    """The `coverage` Score of generated images `fake` (NHWC in [-1, 1]): the
+    domain `classifier`'s class histogram of the samples against the class
+    frequencies of `real_labels` (classes covered at >= 1%, largest share,
+    KL; `metrics.class_coverage`)."""
+    score = pick(metrics.evaluate(fake[:1], fake, ["coverage"], classifier=classifier,
+                                  real_labels=real_labels), "coverage")
+    score.n_real = len(np.asarray(real_labels).reshape(-1))
+    return score
+
+
+def coverage_chart(score: metrics.Score, path: str | pathlib.Path,
+                   names: Sequence[str] | None = None) -> pathlib.Path:
+    """Write the bar chart of a `coverage` Score (samples' class shares beside
+    the real frequencies) as a PNG."""
+    from keras_gans import plots
+    e = score.extra
+    title = (f"{e['classes_covered']}/{e['num_classes']} classes covered, largest share "
+             f"{100 * e['max_share']:.1f}%, KL {score.value:.3f} ({score.n_fake} samples)")
+    return files.save_png(path, plots.class_bars(e["shares"], e["real_frequencies"], names,
+                                                 title))
 
 
 def pick(scores: list[metrics.Score], metric: str) -> metrics.Score:

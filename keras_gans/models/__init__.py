@@ -28,7 +28,7 @@ PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 CORE_DIR = PACKAGE_DIR.parent / "core"
 # Constructor arguments that are not recipe options.
 NOT_OPTIONS = ("self", "generator", "discriminator", "kwargs", "args", "image_shape",
-               "num_classes")
+               "num_classes", "data")
 
 
 def _key(name: str) -> str:

@@ -13,6 +13,7 @@ Training is the two-player step of `keras_gans.GAN` (non-saturating loss).
 from __future__ import annotations
 
 from keras_gans.core import GAN
+from keras_gans.core.gan import packed_shape
 from keras_gans.nets import dcgan
 
 
@@ -24,8 +25,9 @@ class DCGAN(GAN):
         latent_dim: size of z (100 in the paper).
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
-        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
-            `keras_gans.GAN`.
+        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
+            see `keras_gans.GAN` (with pack m, D takes m images stacked along
+            the channels).
     """
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
@@ -33,5 +35,7 @@ class DCGAN(GAN):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
         super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
-                         dcgan.dcgan_discriminator(image_shape, d_filters),
+                         dcgan.dcgan_discriminator(image_shape, d_filters, extra_channels=(
+                             packed_shape(image_shape, kwargs.get("pack", 1))[-1]
+                             - image_shape[-1])),
                          latent_dim=latent_dim, **kwargs)

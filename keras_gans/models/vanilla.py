@@ -18,6 +18,7 @@ the paper's MNIST model (`keras_gans.nets.mlp`).
 from __future__ import annotations
 
 from keras_gans.core import GAN
+from keras_gans.core.gan import packed_shape
 from keras_gans.nets import mlp
 from typing import Sequence
 
@@ -33,8 +34,8 @@ class VanillaGAN(GAN):
         maxout_pieces: linear pieces per maxout unit (1: LeakyReLU instead).
         dropout: dropout rate after each discriminator layer.
         input_dropout: dropout rate on the discriminator's input.
-        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
-            `keras_gans.GAN`.
+        **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
+            see `keras_gans.GAN`.
     """
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
@@ -47,6 +48,7 @@ class VanillaGAN(GAN):
                             dropout=dropout, input_dropout=input_dropout)
         super().__init__(
             mlp.mlp_generator(latent_dim, image_shape, tuple(g_hidden)),
-            mlp.maxout_discriminator(image_shape, tuple(d_hidden), maxout_pieces, dropout,
+            mlp.maxout_discriminator(packed_shape(image_shape, kwargs.get("pack", 1)),
+                                     tuple(d_hidden), maxout_pieces, dropout,
                                      input_dropout),
             latent_dim=latent_dim, **kwargs)

@@ -1,5 +1,7 @@
 """The GAN paper's MNIST networks (Goodfellow et al. 2014): a ReLU MLP
-generator and a maxout discriminator with dropout.
+generator and a maxout discriminator with dropout; and the toy mixtures'
+generator of points (`point_generator`), which the toy entry pairs with the
+same maxout discriminator, without dropout, as PacGAN's code does.
 
 Final layers are float32 under any mixed-precision policy.
 """
@@ -69,3 +71,19 @@ def maxout_discriminator(image_shape: tuple[int, ...], hidden: Sequence[int] = (
             h = layers.Dropout(dropout)(h)
     logits = layers.Dense(1, dtype="float32", name="logits")(h)
     return keras.Model(x, logits, name=name)
+
+
+def point_generator(latent_dim: int, dim: int, hidden: Sequence[int] = (400, 400, 400, 400),
+                    batch_norm: bool = True, name: str = "generator") -> keras.Model:
+    """The PacGAN/VEEGAN toy generator: ReLU layers (each after batch norm
+    when `batch_norm`), a linear output of `dim` coordinates (float32)."""
+    z = keras.Input((latent_dim,), name="z")
+    h = z
+    for i, units in enumerate(hidden):
+        h = layers.Dense(units, use_bias=not batch_norm, name=f"fc{i + 1}")(h)
+        if batch_norm:
+            # synchronized: under a strategy the statistics cover the global batch
+            h = layers.BatchNormalization(synchronized=True, name=f"bn{i + 1}")(h)
+        h = layers.ReLU()(h)
+    x = layers.Dense(dim, dtype="float32", name="points")(h)
+    return keras.Model(z, x, name=name)

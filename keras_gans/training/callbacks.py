@@ -317,3 +317,23 @@ class StepLog(keras.callbacks.Callback):
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.writer is not None:
             self.writer.flush()
+
+
+class EpochMetrics(keras.callbacks.Callback):
+    """Add `compute()`'s {name: number} to each epoch's logs (every `every`
+    epochs), so the progress bar, logs.csv and TensorBoard show them: e.g. the
+    toy entry's modes covered, share of high-quality samples and reverse KL.
+    Place it before the loggers (a model's `training_callbacks` are)."""
+
+    def __init__(self, compute: Any, every: int = 1, state: RunState | None = None):
+        super().__init__()
+        self.compute = compute
+        self.every = max(1, int(every))
+        self.state = state
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if (self.state is not None and self.state.diverged_at) or (epoch + 1) % self.every:
+            return
+        values = self.compute()
+        if logs is not None:
+            logs.update({k: float(v) for k, v in values.items()})

@@ -17,6 +17,7 @@ included; Ctrl-C saves a checkpoint before stopping.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import math
 import pathlib
@@ -125,10 +126,13 @@ def check_resumable(old: RunInfo, recipe: recipes.Recipe, image_shape: tuple[int
 def build_model(recipe: recipes.Recipe, image_shape: tuple[int, ...],
                 num_classes: int | None = None, seed: int | None = None) -> ZooModel:
     """The recipe's model for data of `image_shape` (and `num_classes`, which
-    models of the conditional kind are built for)."""
+    models of the conditional kind are built for; and the data's name, for a
+    model whose constructor takes `data`, such as the toy mixtures')."""
     cls = recipe.model_class
     kwargs = dict(recipe.model_kwargs)
     kwargs["image_shape"] = tuple(image_shape)
+    if "data" in inspect.signature(cls.__init__).parameters:
+        kwargs["data"] = recipe.data
     if cls.kind == CONDITIONAL:
         if num_classes is None:
             raise data_lib.DataError(f"{cls.__name__} needs labelled data.")
@@ -205,12 +209,20 @@ def run(recipe: recipes.Recipe, out: str | pathlib.Path, precision: str = "auto"
     """
     out = pathlib.Path(out)
     t = recipe.train
+    cls = recipe.model_class
+    pack = recipe.model_kwargs.get("pack") or 1
+    if isinstance(pack, int) and pack > 1 and t["batch_size"] % pack:
+        raise recipes.RecipeError(
+            f"batch_size {t['batch_size']} is not a multiple of pack={pack} (D judges groups of "
+            f"{pack} samples): use --batch-size {t['batch_size'] // pack * pack or pack} or "
+            f"another pack.")
+    if (precision or "auto") == "auto" and cls.auto_precision:
+        precision = cls.auto_precision  # e.g. float32 for tiny MLPs (ZooModel.auto_precision)
     policy = precision_lib.apply(precision)
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
     strat = distribute.make(strategy) if isinstance(strategy, str) else strategy
     chief = distribute.is_chief()
-    cls = recipe.model_class
     xla = auto_xla(cls, strat) if xla is None else bool(xla)
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
                          channels=t["channels"], seed=seed)
