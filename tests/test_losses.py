@@ -201,3 +201,18 @@ def test_random_penalty_under_mirrored_strategy_matches_one_device():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2 and result["moved"] > 5e-4
     assert result["max_diff"] < 1e-4, result
+
+
+def test_cyclegan_penalises_both_discriminators():
+    kwargs = dict(image_shape=(32, 32, 3), g_filters=4, d_filters=4, residual_blocks=1,
+                  d_layers=2, pool_size=0, seed=0)
+    gan = keras_gans.CycleGAN(**kwargs, penalty="r1", penalty_weight=2.0)
+    plain = keras_gans.CycleGAN(**kwargs)
+    plain.set_weights(gan.get_weights())
+    a, b, fa, fb = (tf.random.stateless_uniform((2, 32, 32, 3), seed=(i, 0), minval=-1, maxval=1)
+                    for i in range(4))
+    total, logs = gan.discriminator_terms(a, b, fa, fb)
+    base, _ = plain.discriminator_terms(a, b, fa, fb)
+    np.testing.assert_allclose(tf.reduce_mean(total - base).numpy(), 2.0 * logs["r1"].numpy(),
+                               rtol=1e-4, atol=1e-7)
+    assert logs["r1"].numpy() > 0 and "r1" in gan.metric_names
