@@ -74,8 +74,8 @@ def test_model_uses_the_chosen_generator_loss():
 
 
 def test_unknown_loss_is_a_clear_error():
-    with pytest.raises(ValueError, match="Unknown adversarial loss 'wasserstein'.*minimax"):
-        tiny_dcgan(loss="wasserstein")
+    with pytest.raises(ValueError, match="Unknown adversarial loss 'relativistic'.*minimax"):
+        tiny_dcgan(loss="relativistic")
 
 
 def test_train_step_updates_both_players_and_logs_metrics():

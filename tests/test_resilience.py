@@ -34,6 +34,12 @@ TINY = {
     "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "cgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "acgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    # The gradient penalty (random interpolates), spectral norm's power
+    # iteration and the least-squares loss, each under the strategy.
+    "wgan_gp": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4",
+                              "d_steps": "2"}},
+    "sngan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    "lsgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     # No image pool (each replica keeps its own) and no random crops/flips.
     "cyclegan": {"overrides": {"g_filters": "4", "d_filters": "4", "residual_blocks": "1",
                                "pool_size": "0", "d_layers": "2"},

@@ -251,11 +251,13 @@ class GAN(Adversarial):
                            training: bool = True) -> tuple[tf.Tensor, dict]:
         """Per-example D loss and values to log."""
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
-        real_logits = self.discriminate(self.augment(real, training), labels, training=training)
-        fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
+        real, fake = self.augment(real, training), self.augment(fake, training)
+        real_logits = self.discriminate(real, labels, training=training)
+        fake_logits = self.discriminate(fake, labels, training=training)
         per_example = self.adversarial_loss.discriminator(real_logits, fake_logits)
-        return per_example, {"d_real": self.probability(real_logits),
-                             "d_fake": self.probability(fake_logits)}
+        return self.add_penalty(per_example, {"d_real": self.probability(real_logits),
+                                              "d_fake": self.probability(fake_logits)},
+                                real, fake, lambda x: self.discriminate(x, labels, training))
 
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor | None,
                        training: bool = True) -> tuple[tf.Tensor, dict]:

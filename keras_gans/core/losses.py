@@ -113,7 +113,29 @@ class Hinge(AdversarialLoss):
         return -logits
 
 
-LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge)}
+class Wasserstein(AdversarialLoss):
+    """WGAN (Arjovsky, Chintala & Bottou 2017): the critic maximises
+    D(x) - D(G(z)), an estimate of the Wasserstein-1 distance when D is
+    1-Lipschitz, and G maximises D(G(z)).
+
+    The loss alone does not keep D Lipschitz: pair it with the model's
+    `weight_clip` (the WGAN paper's clipping, c = 0.01) or `penalty="gp"`
+    (WGAN-GP). -d_loss is then the critic's distance estimate."""
+
+    name = "wasserstein"
+    output = "raw"
+
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
+        return -logits
+
+    def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
+        return logits
+
+    def g_fake(self, logits: tf.Tensor) -> tf.Tensor:
+        return -logits
+
+
+LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge, Wasserstein)}
 
 
 def get(name: str | AdversarialLoss) -> AdversarialLoss:

@@ -80,19 +80,20 @@ class ACGAN(ConditionalGAN):
     def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
                            training: bool = True) -> tuple[tf.Tensor, dict]:
         fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
-        real_source, real_classes = self.discriminator(self.augment(real, training),
-                                                       training=training)
-        fake_source, fake_classes = self.discriminator(self.augment(fake, training),
-                                                       training=training)
+        real, fake = self.augment(real, training), self.augment(fake, training)
+        real_source, real_classes = self.discriminator(real, training=training)
+        fake_source, fake_classes = self.discriminator(fake, training=training)
         real_ce = class_cross_entropy(real_classes, labels)
         fake_ce = class_cross_entropy(fake_classes, labels)
         per_example = (self.adversarial_loss.discriminator(real_source, fake_source)
                        + self.class_weight * (real_ce + fake_ce))
-        return per_example, {"d_real": self.probability(real_source),
-                             "d_fake": self.probability(fake_source),
-                             "class_loss": tf.reduce_mean(real_ce),
-                             "acc_real": class_accuracy(real_classes, labels),
-                             "acc_fake": class_accuracy(fake_classes, labels)}
+        # A penalty is on the source head (the real/fake critic) alone.
+        return self.add_penalty(per_example, {
+            "d_real": self.probability(real_source), "d_fake": self.probability(fake_source),
+            "class_loss": tf.reduce_mean(real_ce),
+            "acc_real": class_accuracy(real_classes, labels),
+            "acc_fake": class_accuracy(fake_classes, labels)},
+            real, fake, lambda x: self.discriminate(x, labels, training))
 
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor,
                        training: bool = True) -> tuple[tf.Tensor, dict]:

@@ -24,7 +24,7 @@ import keras
 from typing import TYPE_CHECKING
 
 from keras_gans.core import ConditionalBase
-from keras_gans.nets import conditional
+from keras_gans.nets import conditional, dcgan
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -39,6 +39,8 @@ class ConditionalGAN(ConditionalBase):
         latent_dim: size of z.
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
+        norm: D's normalisation, "batch", "layer" or "none" (see `DCGAN`).
+        spectral_norm: spectrally normalise D's weights (Miyato et al. 2018).
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
             `keras_gans.GAN`.
     """
@@ -47,13 +49,16 @@ class ConditionalGAN(ConditionalBase):
     discriminator_network = staticmethod(conditional.conditional_discriminator)
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), num_classes: int = 10,
-                 latent_dim: int = 100, g_filters: int = 64, d_filters: int = 64, **kwargs):
+                 latent_dim: int = 100, g_filters: int = 64, d_filters: int = 64,
+                 norm: str = "batch", spectral_norm: bool = False, **kwargs):
         image_shape = tuple(image_shape)
         num_classes = self.check_num_classes(num_classes)
-        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
+        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
+                            norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm))
         super().__init__(
             conditional.conditional_generator(latent_dim, num_classes, image_shape, g_filters),
-            self.discriminator_network(image_shape, num_classes, d_filters),
+            self.discriminator_network(image_shape, num_classes, d_filters, norm=norm,
+                                       spectral_norm=spectral_norm),
             num_classes=num_classes, latent_dim=latent_dim, **kwargs)
 
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor,

@@ -252,7 +252,16 @@ class CycleGAN(Translator):
         d_b = d_scale * self.adversarial_loss.discriminator(
             self.discriminator(real_b, training=training),
             self.discriminator(fake_b, training=training))
-        return d_a + d_b, {"d_a": tf.reduce_mean(d_a), "d_b": tf.reduce_mean(d_b)}
+        logs = {"d_a": tf.reduce_mean(d_a), "d_b": tf.reduce_mean(d_b)}
+        if self.penalty is None:
+            return d_a + d_b, logs
+        # A gradient penalty on each discriminator; the log is their sum.
+        total, pen_a = self.add_penalty(d_a + d_b, {}, real_a, fake_a,
+                                        lambda x: self.discriminator_a(x, training=training))
+        total, pen_b = self.add_penalty(total, {}, real_b, fake_b,
+                                        lambda x: self.discriminator(x, training=training))
+        name = self.penalty.name
+        return total, {**logs, name: pen_a[name] + pen_b[name]}
 
     def pool_seeds(self) -> list[tf.Tensor]:
         """Two stateless seeds for the pools, different on every replica."""

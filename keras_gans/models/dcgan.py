@@ -25,17 +25,23 @@ class DCGAN(GAN):
         latent_dim: size of z (100 in the paper).
         g_filters: filters of G's last hidden layer (doubling towards z).
         d_filters: filters of D's first layer (doubling with depth).
+        norm: D's normalisation: "batch" (the paper's), "layer" (per image, for
+            a gradient penalty such as WGAN-GP's) or "none".
+        spectral_norm: spectrally normalise D's weights (Miyato et al. 2018).
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
             see `keras_gans.GAN` (with pack m, D takes m images stacked along
             the channels).
     """
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
-                 g_filters: int = 64, d_filters: int = 64, **kwargs):
+                 g_filters: int = 64, d_filters: int = 64, norm: str = "batch",
+                 spectral_norm: bool = False, **kwargs):
         image_shape = tuple(image_shape)
-        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters)
+        self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
+                            norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm))
         super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
-                         dcgan.dcgan_discriminator(image_shape, d_filters, extra_channels=(
+                         dcgan.dcgan_discriminator(image_shape, d_filters, norm=norm,
+                                                   spectral_norm=spectral_norm, extra_channels=(
                              packed_shape(image_shape, kwargs.get("pack", 1))[-1]
                              - image_shape[-1])),
                          latent_dim=latent_dim, **kwargs)

@@ -78,30 +78,38 @@ def conditional_generator(latent_dim: int, num_classes: int, image_shape: tuple[
 
 
 def conditional_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
-                              name: str = "discriminator") -> keras.Model:
+                              name: str = "discriminator", norm: str = "batch",
+                              spectral_norm: bool = False) -> keras.Model:
     """D([image, label]) -> one logit: the DCGAN discriminator on the image with
-    one-hot label maps stacked on as extra channels."""
+    one-hot label maps stacked on as extra channels (`norm`, `spectral_norm`:
+    see `dcgan.dcgan_discriminator`)."""
     image = keras.Input(tuple(image_shape), name="image")
     label = label_input()
     maps = LabelMaps(num_classes, image_shape[0], image_shape[1], name="label_maps")(label)
     h = layers.Concatenate(name="image_and_label")([image, maps])
     body = dcgan.dcgan_discriminator(image_shape, filters, name="discriminator_body",
-                                     extra_channels=num_classes)
+                                     extra_channels=num_classes, norm=norm,
+                                     spectral_norm=spectral_norm)
     return keras.Model([image, label], body(h), name=name)
 
 
 def dcgan_features(image_shape: tuple[int, ...], filters: int,
-                   name: str = "features") -> keras.Model:
+                   name: str = "features", norm: str = "batch",
+                   spectral_norm: bool = False) -> keras.Model:
     """The DCGAN discriminator's convolutional trunk: image -> flat features."""
-    full = dcgan.dcgan_discriminator(image_shape, filters)
-    return keras.Model(full.input, full.get_layer("logits").input, name=name)
+    full = dcgan.dcgan_discriminator(image_shape, filters, norm=norm, spectral_norm=spectral_norm)
+    return keras.Model(full.input, full.layers[-1].input, name=name)  # all but the logit
 
 
 def two_headed_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
-                             name: str = "discriminator") -> keras.Model:
-    """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)]."""
+                             name: str = "discriminator", norm: str = "batch",
+                             spectral_norm: bool = False) -> keras.Model:
+    """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)]
+    (`norm`, `spectral_norm`: see `dcgan.dcgan_discriminator`)."""
     image = keras.Input(tuple(image_shape), name="image")
-    h = dcgan_features(image_shape, filters)(image)
-    source = layers.Dense(1, dtype="float32", name="source_logits")(h)
-    classes = layers.Dense(num_classes, dtype="float32", name="class_logits")(h)
+    h = dcgan_features(image_shape, filters, norm=norm, spectral_norm=spectral_norm)(image)
+    source = dcgan.maybe_spectral(layers.Dense(1, dtype="float32", name="source_logits"),
+                                   spectral_norm)(h)
+    classes = dcgan.maybe_spectral(layers.Dense(num_classes, dtype="float32",
+                                                 name="class_logits"), spectral_norm)(h)
     return keras.Model(image, [source, classes], name=name)

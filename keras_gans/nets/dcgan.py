@@ -63,23 +63,64 @@ def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int 
     return keras.Model(z, img, name=name)
 
 
+NORMS = ("batch", "layer", "none")
+
+
+def check_norm(norm: str) -> str:
+    """`norm` as one of `NORMS`, or a ValueError saying what it takes."""
+    key = str(norm).strip().lower()
+    if key not in NORMS:
+        raise ValueError(f"norm is the discriminator's normalisation, one of {', '.join(NORMS)} "
+                         f"(batch: DCGAN's; layer or none for a gradient penalty), not {norm!r}.")
+    return key
+
+
+def _norm_layer(norm: str) -> layers.Layer | None:
+    if norm == "batch":
+        return dcgan_bn()
+    if norm == "layer":
+        # Over each image's whole feature map, as WGAN-GP's critics do: no
+        # statistic is shared between the images of a batch.
+        return layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5)
+    return None
+
+
+def maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
+    """`layer` wrapped in `keras.layers.SpectralNormalization` when
+    `spectral_norm`, else `layer` itself."""
+    # Miyato et al. 2018: each weight divided by its largest singular value,
+    # estimated with one power iteration per training call.
+    # The wrapper computes in the layer's dtype (float32 for the logits).
+    return layers.SpectralNormalization(layer, dtype=layer.dtype_policy,
+                                        name=f"sn_{layer.name}") if spectral_norm else layer
+
+
 def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
-                        name: str = "discriminator", extra_channels: int = 0) -> keras.Model:
+                        name: str = "discriminator", extra_channels: int = 0,
+                        norm: str = "batch", spectral_norm: bool = False) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a
-    conditional model's label maps)."""
+    conditional model's label maps). `norm`: "batch" (the paper's), "layer"
+    (per image, over each layer's whole feature map) or "none";
+    `spectral_norm`: wrap every convolution and the logit layer in
+    `keras.layers.SpectralNormalization` (SN-GAN)."""
     _, ups = _dcgan_plan(image_shape)
+    norm = check_norm(norm)
     x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
     h = x
     width = filters
     for i in range(ups):
-        h = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=i == 0,
-                          kernel_initializer=dcgan_init(), name=f"conv{i + 1}")(h)
-        if i > 0:
-            h = dcgan_bn()(h)
+        normed = i > 0 and norm != "none"
+        h = maybe_spectral(layers.Conv2D(width, 5, strides=2, padding="same",
+                                          use_bias=not normed,
+                                          kernel_initializer=dcgan_init(), name=f"conv{i + 1}"),
+                            spectral_norm)(h)
+        if normed:
+            h = _norm_layer(norm)(h)
         h = layers.LeakyReLU(0.2)(h)
         width *= 2
     h = layers.Flatten()(h)
-    logits = layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32", name="logits")(h)
+    logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
+                                          name="logits"), spectral_norm)(h)
     return keras.Model(x, logits, name=name)
