@@ -110,8 +110,13 @@ def check_resumable(old: RunInfo, recipe: recipes.Recipe, image_shape: tuple[int
     """Raise if `recipe` cannot continue the run recorded in `old`."""
     before = json.loads(json.dumps(old.recipe.options()))
     now = json.loads(json.dumps(recipe.options()))  # tuples -> lists, as stored
+    # An option added after the run was recorded (e.g. `pack`) is no change
+    # when the run now asks for its default, which is what the old run had.
+    defaults = recipes.model_options(recipe.model)
     changed = sorted(k for k in set(before) | set(now)
-                     if not resumable(k) and before.get(k) != now.get(k))
+                     if not resumable(k) and before.get(k) != now.get(k)
+                     and not (k not in before and k in defaults
+                              and json.loads(json.dumps(defaults[k])) == now.get(k)))
     if old.recipe.model != recipe.model:
         changed.insert(0, "model")
     if not changed and tuple(old.image_shape) != tuple(image_shape):
