@@ -130,13 +130,19 @@ class Reals:
         return out
 
 
-def class_stats(probs, num_classes, asked=None):
+def class_stats(probs, num_classes, asked=None, real_frequencies=None):
+    """Class histogram of samples (from classifier probabilities); with the real
+    data's class frequencies, also coverage's KL(samples || real) in nats."""
     import numpy as np
     pred = probs.argmax(1)
     shares = np.bincount(pred, minlength=num_classes) / len(pred)
     out = {"class_shares": [round(float(s), 4) for s in shares],
            "classes_covered": int(np.sum(shares >= 0.01)),
            "min_share": float(shares.min()), "max_share": float(shares.max())}
+    if real_frequencies is not None:
+        from keras_gans.evaluation import metrics
+        out["coverage_kl"] = metrics.class_coverage(probs, real_frequencies)["kl"]
+        out["real_frequencies"] = [round(float(f), 4) for f in real_frequencies]
     if asked is not None:
         asked = np.asarray(asked)
         out["cond_accuracy"] = float(np.mean(pred == asked))
@@ -167,7 +173,9 @@ def score_run(run_dir, info, reals, extractor, n, seed, classifier=None):
     classifier = classifier or evaluation.classifier_extractor(None, info.recipe.data, shape,
                                                                train_missing=True, log=log)
     num_classes = int(classifier.info["num_classes"])
-    out.update(class_stats(classifier(fake)[1], num_classes, asked))
+    # the reference mix for coverage's KL: the classifier's view of the N real images
+    real_freq = metrics.class_frequencies(classifier(real)[1].argmax(1), num_classes)
+    out.update(class_stats(classifier(fake)[1], num_classes, asked, real_freq))
     out["classifier_accuracy"] = classifier.info.get("accuracy")
     model, _ = train_lib.load_run(run_dir)
     if getattr(model, "generator_ema", None) is not None:
@@ -294,11 +302,11 @@ def projected(rs, timings):
 
 
 # ------------------------------------------------------------------ table
-def _mean_std(values):
+def _mean_std(values, digits=1):
     import statistics
     if len(values) == 1:
-        return f"{values[0]:.1f}"
-    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def table(results, timings=()):
@@ -308,7 +316,7 @@ def table(results, timings=()):
     for r in results:
         groups.setdefault((r["entry"], r.get("tag") or ""), []).append(r)
     head = ("| entry | data | variant | seeds | steps | FID (N) | real-vs-real FID | KID x1000 "
-            "| raw-G FID | classes covered | class shares (min-max) | requested class "
+            "| raw-G FID | classes covered | class shares (min-max) | coverage KL | requested class "
             "| train min | precision, CPU | projected train min (--time-only) | target |")
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     features = sorted({r.get("features", "inception") for r in results})
@@ -328,6 +336,7 @@ def table(results, timings=()):
             f"| {_mean_std(raw) if raw else '-'} "
             f"| {min(r['classes_covered'] for r in rs)} "
             f"| {min(r['min_share'] for r in rs):.1%}-{max(r['max_share'] for r in rs):.1%} "
+            f"| {_mean_std_kl(rs)} "
             f"| {(f'{min(cond):.1%}' + (' (worst seed)' if len(cond) > 1 else '')) if cond else '-'} "
             f"| {_mean_std([r['train_wall_s'] / 60 for r in rs])}{_load(rs)} "
             f"| {rs[0]['precision']}, {rs[0]['cpu_kind']} "
@@ -337,6 +346,12 @@ def table(results, timings=()):
     if features != ["inception"]:
         lines.append(f"\n(FID and KID on {', '.join(features)} features, not Inception's.)")
     return "\n".join(lines)
+
+
+def _mean_std_kl(rs):
+    """Coverage's KL (samples' class mix vs the real one), where the runs have it."""
+    kl = [r["coverage_kl"] for r in rs if r.get("coverage_kl") is not None]
+    return _mean_std(kl, digits=3) if kl else "-"
 
 
 def _load(rs):
@@ -364,8 +379,9 @@ def write_table(out, readme=None):
     text = table(results, timings) if results else "(no results yet)"
     notes = (f"\n\nFID and KID: Inception pool3 features (the FID network), N generated images "
              f"from the export against N real images of the train split; real-vs-real: two "
-             f"disjoint real sets of the same N. Class shares and requested-class accuracy: the "
-             f"domain classifier. Train min: the run's wall time, with the load average where "
+             f"disjoint real sets of the same N. Class shares, coverage KL (KL of the samples' "
+             f"class mix from the real images' mix, both as the classifier sees them, in nats) "
+             f"and requested-class accuracy: the domain classifier. Train min: the run's wall time, with the load average where "
              f"other work shared the machine. Projected train min: the recipe's steps at the "
              f"seconds per step (plus fixed seconds) that `--time-only` measured in two short "
              f"runs on that CPU; \"oneDNN capped at AVX2\" is an AVX512 machine run with "

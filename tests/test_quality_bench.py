@@ -134,3 +134,18 @@ def test_time_only_projects_from_two_runs_and_refuses_a_busy_timing(tmp_path, mo
     per_step["s"] = 0.0  # the 2k-step run no longer than the k-step one: a busy machine
     with pytest.raises(SystemExit, match="something else used the CPU"):
         quality.time_recipe("dcgan", args, k=100)
+
+
+def test_coverage_kl_is_scored_from_the_real_mix_and_shown(tmp_path):
+    import numpy as np
+    real = np.array([0.5, 0.5])
+    balanced = quality.class_stats(np.array([[0.9, 0.1], [0.2, 0.8]] * 50), 2, None, real)
+    collapsed = quality.class_stats(np.array([[0.9, 0.1]] * 99 + [[0.1, 0.9]]), 2, None, real)
+    assert balanced["coverage_kl"] == pytest.approx(0.0, abs=1e-9)
+    # KL((0.99, 0.01) || (0.5, 0.5)) = 0.99 ln 1.98 + 0.01 ln 0.02
+    assert collapsed["coverage_kl"] == pytest.approx(0.99 * np.log(1.98) + 0.01 * np.log(0.02))
+    (tmp_path / "r.json").write_text(json.dumps(result(coverage_kl=0.0123)))
+    (tmp_path / "s.json").write_text(json.dumps(result("cgan")))     # scored before the column
+    text = quality.write_table(tmp_path)
+    assert "| 0.012 |" in [l for l in text.splitlines() if l.startswith("| dcgan")][0]
+    assert "coverage KL" in text.splitlines()[0]
