@@ -66,3 +66,24 @@ ATOL = {"float32": 1e-5, "mixed_float16": 5e-3, "mixed_bfloat16": 5e-2}
 def atol():
     """`atol(policy)`: the tolerance for outputs computed under `policy`."""
     return lambda policy: ATOL[policy]
+
+
+@pytest.fixture
+def mirrored_check():
+    """run(config, env=None) -> the JSON line of tests/dist_check.py: the same
+    updates on one device and on MirroredStrategy over 2 logical CPUs (a fresh
+    process, since TF must configure the devices first); fails on its error."""
+    import json
+    import pathlib
+    import subprocess
+    import sys
+
+    script = pathlib.Path(__file__).resolve().parent / "dist_check.py"
+
+    def run(config, env=None):
+        out = subprocess.run([sys.executable, str(script), json.dumps(config)],
+                             capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    return run

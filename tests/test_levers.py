@@ -2,11 +2,6 @@
 (Yazici et al. 2019) and differentiable augmentation of D's inputs (Zhao et
 al. 2020), each an option of every latent GAN."""
 
-import json
-import subprocess
-import sys
-import pathlib
-
 import keras
 import numpy as np
 import pytest
@@ -15,7 +10,6 @@ import tensorflow as tf
 import keras_gans
 from keras_gans.core import augment
 
-HERE = pathlib.Path(__file__).parent
 TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, seed=0)
 
 
@@ -134,16 +128,13 @@ def test_ema_decay_is_checked():
 
 
 @pytest.mark.parametrize("entry", ["dcgan", "acgan"])
-def test_levers_under_mirrored_strategy_match_one_device(entry):
+def test_levers_under_mirrored_strategy_match_one_device(entry, mirrored_check):
     """Replicas augment their slice of one global draw and average G alike, so
     two logical CPUs reach the one-device weights (EMA copy included)."""
     overrides = {"g_filters": 4, "d_filters": 4, "latent_dim": 8, "ema_decay": 0.9,
                  "augment": "translation,cutout"}
     config = {"entry": entry, "steps": 2, "batch_size": 8, "overrides": overrides}
-    out = subprocess.run([sys.executable, str(HERE / "dist_check.py"), json.dumps(config)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = mirrored_check(config)
     assert result["replicas"] == 2 and result["moved"] > 5e-4
     assert result["max_diff"] < 1e-4, result
 

@@ -3,11 +3,6 @@ clipping, spectral normalisation and the DCGAN discriminator's `norm`: their
 arithmetic, that they act inside D's update, under mixed precision and under
 MirroredStrategy, and that bad combinations are refused with one sentence."""
 
-import json
-import pathlib
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
@@ -16,7 +11,6 @@ import tensorflow as tf
 import keras_gans
 from keras_gans.core import losses, penalties
 
-HERE = pathlib.Path(__file__).parent
 TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, seed=0)
 
 
@@ -188,17 +182,14 @@ def test_penalty_under_mixed_bfloat16_is_float32(mnist):
 
 
 # ------------------------------------------------------------ distributed
-def test_random_penalty_under_mirrored_strategy_matches_one_device():
+def test_random_penalty_under_mirrored_strategy_matches_one_device(mirrored_check):
     """DRAGAN's perturbations are drawn per example from one global draw, and
     the penalty is averaged over the global batch like the loss: two logical
     CPUs reach the one-device weights."""
     overrides = {"g_filters": 4, "d_filters": 4, "latent_dim": 8, "norm": "none",
                  "penalty": "dragan", "d_steps": 2}
     config = {"entry": "dcgan", "steps": 2, "batch_size": 8, "overrides": overrides}
-    out = subprocess.run([sys.executable, str(HERE / "dist_check.py"), json.dumps(config)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = mirrored_check(config)
     assert result["replicas"] == 2 and result["moved"] > 5e-4
     assert result["max_diff"] < 1e-4, result
 

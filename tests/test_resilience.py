@@ -5,7 +5,6 @@ divergence vs loss-scale skips, TensorBoard logs."""
 import csv
 import json
 import os
-import pathlib
 import signal
 import socket
 import subprocess
@@ -22,7 +21,6 @@ from keras_gans.training import callbacks as cb
 from keras_gans.training import recipes
 from keras_gans.data import unpaired
 
-HERE = pathlib.Path(__file__).resolve().parent
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
 
 # Tiny settings per zoo entry for the distribution check (dropout off: its masks
@@ -51,17 +49,14 @@ TINY = {
 
 
 @pytest.mark.parametrize("entry", recipes.entries())
-def test_mirrored_strategy_matches_one_device(entry, tmp_path):
+def test_mirrored_strategy_matches_one_device(entry, tmp_path, mirrored_check):
     """Two logical CPUs with MirroredStrategy reach the same weights after a few
     steps as one device on the same global batch; replicas draw their own latents."""
     assert entry in TINY, f"add tiny settings for the new zoo entry {entry!r} to TINY"
     config = {"entry": entry, "steps": 2, "batch_size": 8, **TINY[entry]}
     if callable(config.get("data")):
         config["data"] = config["data"](tmp_path)
-    out = subprocess.run([sys.executable, str(HERE / "dist_check.py"), json.dumps(config)],
-                         capture_output=True, text=True, timeout=300, env=ENV)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = mirrored_check(config, env=ENV)
     assert result["replicas"] == 2
     assert result["moved"] > 5e-4, "training did not change the weights"
     assert result["max_diff"] < 1e-4, result  # vs moved >= 5e-4: the same updates
