@@ -143,6 +143,23 @@ def test_train_toy_writes_scatters_mode_metrics_and_an_export(tmp_path):
     assert run("sample", out, "-n", "200", "-o", tmp_path / "s.png").exit_code == 0
 
 
+def test_toy_tensorboard_has_the_mode_metrics_and_the_scatter(tmp_path):
+    out = tmp_path / "run"
+    small = [a for a in SMALL if a != "--no-tensorboard"]
+    result = run("train", "toy", "--steps", "10", "--steps-per-epoch", "10", "--samples", "200",
+                 "--out", out, *small)
+    assert result.exit_code == 0, result.output
+    tags, images = set(), 0
+    for event_file in (out / "tensorboard").rglob("events.out.tfevents.*"):
+        for raw in tf.data.TFRecordDataset(str(event_file)):
+            event = tf.compat.v1.Event.FromString(raw.numpy())
+            for value in event.summary.value:
+                tags.add(value.tag)
+                images += value.tag == "samples"
+    assert {"epoch/modes", "epoch/high_quality", "epoch/reverse_kl"} <= tags, tags
+    assert images >= 1, tags   # the scatter over D's shading
+
+
 @pytest.mark.slow
 def test_a_toy_gan_learns_the_ring_from_a_few_modes_to_most():
     """Algorithm 1 on the ring: its 8 modes go from barely any covered by
