@@ -36,8 +36,8 @@ dataset = data.dataset.take(steps)
 
 def make():
     model = train.build_model(recipe, data.image_shape, data.num_classes, seed=7)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-3),
-                  g_optimizer=keras.optimizers.Adam(1e-3))
+    model.compile(**{f"{name}_optimizer": keras.optimizers.Adam(1e-3)
+                     for name in model.optimizer_names})
     return model
 
 

@@ -38,6 +38,8 @@ TINY = {
                               "d_steps": "2"}},
     "sngan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "lsgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    # The reparameterisation's eps: one global draw, sliced per replica.
+    "vae": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     # No image pool (each replica keeps its own) and no random crops/flips.
     "cyclegan": {"overrides": {"g_filters": "4", "d_filters": "4", "residual_blocks": "1",
                                "pool_size": "0", "d_layers": "2"},

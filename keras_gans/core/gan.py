@@ -197,17 +197,6 @@ class GAN(Adversarial):
         The same `seed` gives the same images."""
         return self.predict_batches(self.latents(n, seed), batch_size)
 
-    def predict_batches(self, inputs: np.ndarray | dict[str, np.ndarray],
-                        batch_size: int = 256) -> np.ndarray:
-        """`self(inputs)` in batches of `batch_size`, as one float32 numpy array;
-        `inputs` is an array or a dict of arrays of equal length."""
-        n = len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
-        take = (lambda i: {k: v[i:i + batch_size] for k, v in inputs.items()}) \
-            if isinstance(inputs, dict) else (lambda i: inputs[i:i + batch_size])
-        out = [keras.ops.convert_to_numpy(self(take(i), training=False))
-               for i in range(0, n, batch_size)]
-        return np.concatenate(out).astype("float32")
-
     def latents(self, n: int, seed: int | None = None) -> np.ndarray:
         """A fixed numpy batch of `n` latents (standard normal), the same as
         `keras-gans sample --seed seed` and the export's draw."""
@@ -223,18 +212,9 @@ class GAN(Adversarial):
         return data, None
 
     def sample_latents(self, batch_size: int | tf.Tensor) -> tf.Tensor:
-        """Latents for this replica's part of the batch.
-
-        Every replica draws the whole global batch from the same seed and keeps
-        its own slice, so replicas get different latents and a run on N
-        replicas sees exactly the latents of a one-device run.
-        """
-        replica, replicas = replica_context()
-        seed = self.seed_generator.next()
-        z = tf.random.stateless_normal([batch_size * replicas, self.latent_dim], seed=seed)
-        if replicas == 1:
-            return z
-        return tf.slice(z, [replica * batch_size, 0], [batch_size, self.latent_dim])
+        """Latents for this replica's part of the batch (`ZooModel.replica_normal`:
+        a run on N replicas sees exactly the latents of a one-device run)."""
+        return self.replica_normal(batch_size, [self.latent_dim])
 
     def generate_fake(self, z: tf.Tensor, labels: tf.Tensor | None,
                       training: bool = True) -> tf.Tensor:

@@ -5,7 +5,7 @@ A zoo model is a `keras.Model` that declares
     kind             what it maps from what: `LATENT` (noise to images),
                      `CONDITIONAL` (noise and a class to images), `TRANSLATOR`
                      (images to images) or `LIKELIHOOD` (a model trained on a
-                     likelihood bound, such as a VAE: room for one, none yet);
+                     likelihood bound, such as the VAE);
     optimizer_names  its optimizers, any number, by name: optimizer "g" is the
                      attribute `g_optimizer`, the `compile(g_optimizer=...)`
                      argument and the recipe's learning rate `g_lr`;
@@ -24,6 +24,7 @@ the learning-rate decay, and the image-shape check.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 import keras
 from typing import TYPE_CHECKING, Any, Callable
@@ -31,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Callable
 from keras_gans.core.kinds import CONDITIONAL, KINDS, LATENT, LIKELIHOOD, TRANSLATOR  # noqa: F401
 
 if TYPE_CHECKING:
-    import numpy as np
     from keras_gans.data import ImageData
     from keras_gans.training.callbacks import RunState
 
@@ -222,6 +222,20 @@ class ZooModel(keras.Model):
         return self.apply_update(getattr(self, optimizer_attribute(name)),
                                  self.variables_for(name), loss_fn)
 
+    def replica_normal(self, batch_size: int | tf.Tensor, tail: list[int]) -> tf.Tensor:
+        """Standard-normal draws of shape (batch_size, *tail) for this replica's
+        part of the batch, from the model's seed generator.
+
+        Every replica draws the whole global batch from the same seed and keeps
+        its own slice, so replicas get different draws and a run on N replicas
+        sees exactly the draws of a one-device run."""
+        replica, replicas = replica_context()
+        seed = self.seed_generator.next()
+        draws = tf.random.stateless_normal([batch_size * replicas, *tail], seed=seed)
+        if replicas == 1:
+            return draws
+        return draws[replica * batch_size:(replica + 1) * batch_size]
+
     @property
     def metrics(self) -> list:
         return list(self.trackers.values())
@@ -261,6 +275,17 @@ class ZooModel(keras.Model):
     def sample_grid(self, inputs: Any) -> "np.ndarray":  # noqa: F821
         """One uint8 HxWxC picture of the model's output for `sample_inputs`."""
         raise NotImplementedError
+
+    def predict_batches(self, inputs: np.ndarray | dict[str, np.ndarray],
+                        batch_size: int = 256) -> np.ndarray:
+        """`self(inputs)` in batches of `batch_size`, as one float32 numpy array;
+        `inputs` is an array or a dict of arrays of equal length."""
+        n = len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
+        take = (lambda i: {k: v[i:i + batch_size] for k, v in inputs.items()}) \
+            if isinstance(inputs, dict) else (lambda i: inputs[i:i + batch_size])
+        out = [keras.ops.convert_to_numpy(self(take(i), training=False))
+               for i in range(0, n, batch_size)]
+        return np.concatenate(out).astype("float32")
 
     def export_endpoints(self) -> dict:
         """{name: (function, input_signature)} for the SavedModel export."""

@@ -41,10 +41,13 @@ def _dcgan_plan(image_shape):
 
 
 def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int = 64,
-                    name: str = "generator") -> keras.Model:
+                    name: str = "generator", output: str = "tanh") -> keras.Model:
     """Radford et al.'s generator: project z, then fractionally-strided 5x5
     convolutions with batch norm and ReLU, halving filters as size doubles,
-    and a tanh output layer without batch norm."""
+    and a tanh output layer without batch norm. `output="logits"` leaves the
+    last layer linear (a VAE's decoder puts its likelihood's link on it)."""
+    if output not in ("tanh", "logits"):
+        raise ValueError(f"output is 'tanh' (images in [-1, 1]) or 'logits', not {output!r}.")
     start, ups = _dcgan_plan(image_shape)
     z = keras.Input((latent_dim,), name="z")
     width = filters * 2 ** (ups - 1)
@@ -59,7 +62,8 @@ def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int 
         h = layers.ReLU()(dcgan_bn()(h))
     h = layers.Conv2DTranspose(image_shape[-1], 5, strides=2, padding="same",
                                kernel_initializer=dcgan_init(), name="to_image")(h)
-    img = layers.Activation("tanh", dtype="float32", name="image")(h)
+    img = layers.Activation("tanh" if output == "tanh" else "linear", dtype="float32",
+                            name="image" if output == "tanh" else "logits")(h)
     return keras.Model(z, img, name=name)
 
 
@@ -95,6 +99,23 @@ def maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
                                         name=f"sn_{layer.name}") if spectral_norm else layer
 
 
+def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool):
+    """D's strided 5x5 convolutions with LeakyReLU(0.2), normalised after the
+    first, flattened."""
+    h, width = x, filters
+    for i in range(ups):
+        normed = i > 0 and norm != "none"
+        h = maybe_spectral(layers.Conv2D(width, 5, strides=2, padding="same",
+                                          use_bias=not normed,
+                                          kernel_initializer=dcgan_init(), name=f"conv{i + 1}"),
+                            spectral_norm)(h)
+        if normed:
+            h = _norm_layer(norm)(h)
+        h = layers.LeakyReLU(0.2)(h)
+        width *= 2
+    return layers.Flatten()(h)
+
+
 def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                         name: str = "discriminator", extra_channels: int = 0,
                         norm: str = "batch", spectral_norm: bool = False) -> keras.Model:
@@ -108,19 +129,22 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     _, ups = _dcgan_plan(image_shape)
     norm = check_norm(norm)
     x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
-    h = x
-    width = filters
-    for i in range(ups):
-        normed = i > 0 and norm != "none"
-        h = maybe_spectral(layers.Conv2D(width, 5, strides=2, padding="same",
-                                          use_bias=not normed,
-                                          kernel_initializer=dcgan_init(), name=f"conv{i + 1}"),
-                            spectral_norm)(h)
-        if normed:
-            h = _norm_layer(norm)(h)
-        h = layers.LeakyReLU(0.2)(h)
-        width *= 2
-    h = layers.Flatten()(h)
+    h = _dcgan_body(x, ups, filters, norm, spectral_norm)
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
     return keras.Model(x, logits, name=name)
+
+
+def dcgan_encoder(image_shape: tuple[int, ...], latent_dim: int, filters: int = 64,
+                  norm: str = "batch", name: str = "encoder") -> keras.Model:
+    """A VAE's encoder on the discriminator's body: the same convolutions,
+    then two linear float32 heads, the posterior's mean and log-variance
+    (each `latent_dim` wide)."""
+    _, ups = _dcgan_plan(image_shape)
+    x = keras.Input(tuple(image_shape), name="image")
+    h = _dcgan_body(x, ups, filters, check_norm(norm), False)
+    mean = layers.Dense(latent_dim, kernel_initializer=dcgan_init(), dtype="float32",
+                        name="mean")(h)
+    log_var = layers.Dense(latent_dim, kernel_initializer="zeros", dtype="float32",
+                           name="log_var")(h)
+    return keras.Model(x, [mean, log_var], name=name)

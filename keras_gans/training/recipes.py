@@ -48,7 +48,7 @@ TRAIN_DEFAULTS = {
 }
 # Every optimizer a model declares (`optimizer_names`) gets a learning rate.
 LEARNING_RATE = (2e-4, "learning rate of the {} optimizer (Adam)")
-OPTIMIZER_ROLES = {"d": "discriminator", "g": "generator"}
+OPTIMIZER_ROLES = {"d": "discriminator", "g": "generator", "vae": "encoder and decoder"}
 TOP_LEVEL = ("model", "paper", "url", "data", "description", "hparams", "train")
 # Constructor arguments filled from the data, never from a recipe.
 FROM_DATA = ("image_shape", "num_classes")
