@@ -131,3 +131,46 @@ def class_bars(shares: Sequence[float], reference: Sequence[float] | None = None
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return _to_image(fig)
+
+
+def box_plot(groups: dict[str, Sequence[float]], ylabel: str = "", title: str = "") -> np.ndarray:
+    """One box per group (name -> values) with every value drawn over it,
+    e.g. the best FID of each trial of a study, per model."""
+    plt = _pyplot()
+    names = list(groups)
+    fig, ax = plt.subplots(figsize=(max(4, 1.1 * len(names) + 1.5), 3.8), dpi=100)
+    data = [np.asarray(groups[n], np.float64) for n in names]
+    ax.boxplot([d if len(d) else [np.nan] for d in data], showfliers=False)
+    rng = np.random.default_rng(0)
+    for i, d in enumerate(data, start=1):
+        ax.scatter(i + rng.uniform(-0.12, 0.12, len(d)), d, s=12, color="black", alpha=0.6,
+                   zorder=3)
+    ax.set_xticks(range(1, len(names) + 1))
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _to_image(fig)
+
+
+def budget_curves(curves: dict[str, Sequence[Sequence[float]]], ylabel: str = "",
+                  title: str = "") -> np.ndarray:
+    """Per name, the best score reached against the number of trials k
+    (`curves[name][k - 1]` = (mean, low, high) of a bootstrap): a line and a band."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=100)
+    for name, curve in curves.items():
+        if not len(curve):
+            continue
+        c = np.asarray(curve, np.float64)
+        k = np.arange(1, len(c) + 1)
+        line, = ax.plot(k, c[:, 0], marker="o", ms=3, label=name)
+        ax.fill_between(k, c[:, 1], c[:, 2], color=line.get_color(), alpha=0.15)
+    ax.set_xlabel("hyper-parameter samples tried", fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _to_image(fig)

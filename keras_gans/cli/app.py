@@ -4,6 +4,7 @@
     generate.py   sample, interpolate, arithmetic
     translate.py  translate
     evaluate.py   evaluate, train-classifier, convert-inception
+    study.py      study
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import click
 
 from keras_gans.cli import VERBOSE_ENV
-from keras_gans.cli import evaluate, generate, train, translate
+from keras_gans.cli import evaluate, generate, study, train, translate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,5 +29,5 @@ def main(verbose: bool) -> None:
 
 for command in (train.zoo, train.train, generate.sample, train.export, translate.translate,
                 evaluate.evaluate, evaluate.train_classifier, evaluate.convert_inception,
-                generate.interpolate, generate.arithmetic):
+                generate.interpolate, generate.arithmetic, study.study):
     main.add_command(command)
