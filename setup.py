@@ -64,6 +64,7 @@ setup(
         "numpy",
         "click>=8",
         "matplotlib>=3.5",       # the toy scatters over D, D vs D*, coverage bar charts
+        "keras-tuner>=1.4",      # `keras-gans study`: trials, resume and the distributed oracle
     ],
     extras_require={
         "test": ["pytest", "scikit-learn"],

@@ -328,15 +328,18 @@ def make_tuner(study: Study):
 
 
 def say(text: str) -> None:
+    """Print a study line at once (workers' logs are often files)."""
     print(text, flush=True)
 
 
 def progress_bar(done: int, total: int, width: int = 20) -> str:
+    """A text progress bar over the study's trials: "[####......] 3/21"."""
     filled = int(round(width * done / max(total, 1)))
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
 
 
 def describe(values: dict) -> str:
+    """A trial's values in one line ("ns, lr 0.0008, beta_1 0.50, ...")."""
     parts = [values["model"], f"lr {values['lr']:.2g}", f"beta_1 {values['beta_1']:.2f}"]
     if "d_steps" in values:
         parts += [f"d_steps {values['d_steps']}", f"norm {values['norm']}"]

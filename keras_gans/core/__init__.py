@@ -10,8 +10,8 @@
     latent.py       the latent convention (seed -> z) and latent-space walks
     kinds.py        the kinds' names (LATENT, CONDITIONAL, TRANSLATOR, LIKELIHOOD)
 
-A likelihood model (a VAE) would stand on `ZooModel` directly, with
-`kind = LIKELIHOOD` and one optimizer: no generator/discriminator pair.
+A likelihood model (the VAE, `keras_gans.models.vae`) stands on `ZooModel`
+directly, with `kind = LIKELIHOOD` and one optimizer: no generator/discriminator pair.
 """
 
 import importlib

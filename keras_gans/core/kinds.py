@@ -3,7 +3,7 @@
     LATENT       noise z -> images (GAN, DCGAN, VanillaGAN)
     CONDITIONAL  noise z and a class label -> images (ConditionalGAN, ACGAN)
     TRANSLATOR   images -> images, one network per direction (CycleGAN)
-    LIKELIHOOD   trained on a likelihood bound, e.g. a VAE (room for one)
+    LIKELIHOOD   trained on a likelihood bound (VAE)
 """
 
 LATENT = "latent"
