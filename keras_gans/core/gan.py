@@ -80,6 +80,11 @@ class GAN(Adversarial):
         lr_decay_start: fraction of a `keras-gans train` run at the base
             learning rates, after which both decay linearly to zero by the last
             step (`keras_gans.training.schedules.LinearDecay`); 1 for constant rates.
+        reuse_fakes: G's step reuses the fakes of the (last) D step instead of
+            drawing new latents and running G again: one G forward pass less a
+            step, as many implementations do (PyTorch's DCGAN example among
+            them); the G step then sees D updated on the very images it made.
+            Off: Algorithm 1 as written, fresh latents for each step.
         pack: PacGAN's packing (Lin et al., NeurIPS 2018): D judges `pack`
             samples at once, all real or all fake, concatenated along the last
             axis (features of points, channels of images; `pack_samples`). The
@@ -96,7 +101,7 @@ class GAN(Adversarial):
                  discriminator: keras.Model | None = None, latent_dim: int = 100,
                  d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
-                 pack: int = 1, **kwargs: Any) -> None:
+                 pack: int = 1, reuse_fakes: bool = False, **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -108,6 +113,7 @@ class GAN(Adversarial):
             None if seed is None else int(seed) + 7919, name="augment_seed")
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
+        self.reuse_fakes = bool(reuse_fakes)
         self.image_shape = tuple(int(s) for s in generator.output.shape[1:])
         self.pack = check_pack(pack)
         if self.pack > 1:
@@ -134,7 +140,7 @@ class GAN(Adversarial):
     def get_config(self) -> dict:
         return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
-                "pack": self.pack}
+                "pack": self.pack, "reuse_fakes": self.reuse_fakes}
 
     # ------------------------------------------------------------- inference
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -221,6 +227,11 @@ class GAN(Adversarial):
         """Images for latents (and labels, in conditional models)."""
         return self.generator(z, training=training)
 
+    def fakes_for(self, z: tf.Tensor, labels: tf.Tensor | None, training: bool,
+                  fake: tf.Tensor | None = None) -> tf.Tensor:
+        """`fake` when given (made once for both players' steps), else G(z)."""
+        return self.generate_fake(z, labels, training=training) if fake is None else fake
+
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
                      training: bool = True) -> tf.Tensor:
         """Discriminator logits for images (and labels, in conditional models);
@@ -228,9 +239,11 @@ class GAN(Adversarial):
         return self.discriminator(pack_samples(images, self.pack), training=training)
 
     def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor | None, z: tf.Tensor,
-                           training: bool = True) -> tuple[tf.Tensor, dict]:
-        """Per-example D loss and values to log."""
-        fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
+                           training: bool = True,
+                           fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
+        """Per-example D loss and values to log; `fake`: G(z) already made
+        (`reuse_fakes`), else made here."""
+        fake = tf.stop_gradient(self.fakes_for(z, labels, training, fake))
         real, fake = self.augment(real, training), self.augment(fake, training)
         real_logits = self.discriminate(real, labels, training=training)
         fake_logits = self.discriminate(fake, labels, training=training)
@@ -239,10 +252,11 @@ class GAN(Adversarial):
                                               "d_fake": self.probability(fake_logits)},
                                 real, fake, lambda x: self.discriminate(x, labels, training))
 
-    def generator_loss(self, z: tf.Tensor, labels: tf.Tensor | None,
-                       training: bool = True) -> tuple[tf.Tensor, dict]:
-        """Per-example G loss and values to log."""
-        fake = self.generate_fake(z, labels, training=training)
+    def generator_loss(self, z: tf.Tensor, labels: tf.Tensor | None, training: bool = True,
+                       fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
+        """Per-example G loss and values to log; `fake`: G(z) already made
+        under G's tape (`reuse_fakes`), else made here."""
+        fake = self.fakes_for(z, labels, training, fake)
         fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
         return self.adversarial_loss.generator(fake_logits), {}
 
@@ -254,13 +268,25 @@ class GAN(Adversarial):
         batch_size = tf.shape(real)[0]
         logs = {}
         # Algorithm 1: k steps on D ...
-        for _ in range(self.d_steps):
+        for i in range(self.d_steps):
             z = self.sample_latents(batch_size)
-            d_loss, d_logs = self.update("d", lambda: self.discriminator_loss(real, labels, z))
+            if self.reuse_fakes and i == self.d_steps - 1:
+                # The last D step's fakes, made under G's tape for G's step.
+                g_tape = tf.GradientTape()
+                with g_tape:
+                    fake = self.generate_fake(z, labels)
+                d_loss, d_logs = self.update(
+                    "d", lambda: self.discriminator_loss(real, labels, z, fake=fake))
+            else:
+                d_loss, d_logs = self.update("d", lambda: self.discriminator_loss(real, labels, z))
         logs.update(d_logs, d_loss=d_loss)
         # ... then one on G.
-        z = self.sample_latents(batch_size)
-        g_loss, g_logs = self.update("g", lambda: self.generator_loss(z, labels))
+        if self.reuse_fakes:
+            g_loss, g_logs = self.update("g", lambda: self.generator_loss(z, labels, fake=fake),
+                                         tape=g_tape)
+        else:
+            z = self.sample_latents(batch_size)
+            g_loss, g_logs = self.update("g", lambda: self.generator_loss(z, labels))
         self.update_ema()
         logs.update(g_logs, g_loss=g_loss)
         return self.record(logs)

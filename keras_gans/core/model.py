@@ -197,14 +197,18 @@ class ZooModel(keras.Model):
 
     # ------------------------------------------------------------ the update
     def apply_update(self, optimizer: keras.optimizers.Optimizer, variables: list,
-                     loss_fn: Callable[[], tuple[tf.Tensor, dict]]) -> tuple[tf.Tensor, dict]:
+                     loss_fn: Callable[[], tuple[tf.Tensor, dict]],
+                     tape: tf.GradientTape | None = None) -> tuple[tf.Tensor, dict]:
         """One gradient step on `variables`: the loss is averaged over the
         global batch, scaled under float16, and unscaled by the optimizer
         (which also skips steps with non-finite gradients).
 
         `loss_fn()` returns (per-example loss, {name: value to log});
-        returns this replica's mean loss and those values."""
-        with tf.GradientTape() as tape:
+        returns this replica's mean loss and those values. `tape`: a tape
+        that already recorded part of the computation (e.g. G's forward pass
+        shared with D's step), resumed for the loss; a new one by default."""
+        tape = tape or tf.GradientTape()
+        with tape:
             per_example, logs = loss_fn()
             loss = tf.nn.compute_average_loss(per_example)
             if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
@@ -216,11 +220,11 @@ class ZooModel(keras.Model):
         # Log this replica's own mean (the averaged loss is 1/replicas of it).
         return tf.reduce_mean(per_example), logs
 
-    def update(self, name: str,
-               loss_fn: Callable[[], tuple[tf.Tensor, dict]]) -> tuple[tf.Tensor, dict]:
+    def update(self, name: str, loss_fn: Callable[[], tuple[tf.Tensor, dict]],
+               tape: tf.GradientTape | None = None) -> tuple[tf.Tensor, dict]:
         """`apply_update` with optimizer `name` on `variables_for(name)`."""
         return self.apply_update(getattr(self, optimizer_attribute(name)),
-                                 self.variables_for(name), loss_fn)
+                                 self.variables_for(name), loss_fn, tape=tape)
 
     def replica_normal(self, batch_size: int | tf.Tensor, tail: list[int]) -> tf.Tensor:
         """Standard-normal draws of shape (batch_size, *tail) for this replica's

@@ -78,8 +78,9 @@ class ACGAN(ConditionalGAN):
         return self.discriminator(images, training=training)[1]
 
     def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
-                           training: bool = True) -> tuple[tf.Tensor, dict]:
-        fake = tf.stop_gradient(self.generate_fake(z, labels, training=training))
+                           training: bool = True,
+                           fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
+        fake = tf.stop_gradient(self.fakes_for(z, labels, training, fake))
         real, fake = self.augment(real, training), self.augment(fake, training)
         real_source, real_classes = self.discriminator(real, training=training)
         fake_source, fake_classes = self.discriminator(fake, training=training)
@@ -95,9 +96,9 @@ class ACGAN(ConditionalGAN):
             "acc_fake": class_accuracy(fake_classes, labels)},
             real, fake, lambda x: self.discriminate(x, labels, training))
 
-    def generator_loss(self, z: tf.Tensor, labels: tf.Tensor,
-                       training: bool = True) -> tuple[tf.Tensor, dict]:
-        fake = self.generate_fake(z, labels, training=training)
+    def generator_loss(self, z: tf.Tensor, labels: tf.Tensor, training: bool = True,
+                       fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
+        fake = self.fakes_for(z, labels, training, fake)
         fake_source, fake_classes = self.discriminator(self.augment(fake, training),
                                                        training=training)
         per_example = (self.adversarial_loss.generator(fake_source)
