@@ -68,22 +68,40 @@ def atol():
     return lambda policy: ATOL[policy]
 
 
-@pytest.fixture
-def mirrored_check():
-    """run(config, env=None) -> the JSON line of tests/dist_check.py: the same
-    updates on one device and on MirroredStrategy over 2 logical CPUs (a fresh
-    process, since TF must configure the devices first); fails on its error."""
+def run_dist_checks(configs, env=None):
+    """The JSON results of tests/dist_check.py for `configs`, one TensorFlow
+    start-up for all (a fresh process, since TF must configure the devices
+    first); fails if the process does."""
     import json
     import pathlib
     import subprocess
     import sys
 
     script = pathlib.Path(__file__).resolve().parent / "dist_check.py"
+    out = subprocess.run([sys.executable, str(script), json.dumps(configs)],
+                         capture_output=True, text=True, timeout=300 + 60 * len(configs),
+                         env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    results = [json.loads(line) for line in out.stdout.strip().splitlines()[-len(configs):]]
+    assert len(results) == len(configs), out.stdout[-3000:]
+    return results
+
+
+@pytest.fixture(scope="session")
+def dist_checks():
+    """`run_dist_checks(configs, env=None)`: several mirrored checks, one process."""
+    return run_dist_checks
+
+
+@pytest.fixture
+def mirrored_check():
+    """run(config, env=None) -> the result of tests/dist_check.py: the same
+    updates on one device and on MirroredStrategy over 2 logical CPUs; fails
+    on its error."""
 
     def run(config, env=None):
-        out = subprocess.run([sys.executable, str(script), json.dumps(config)],
-                             capture_output=True, text=True, timeout=300, env=env)
-        assert out.returncode == 0, out.stderr[-3000:]
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        result, = run_dist_checks([config], env)
+        assert "error" not in result, result["error"][-3000:]
+        return result
 
     return run

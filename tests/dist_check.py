@@ -4,13 +4,17 @@ before anything else touches them, hence a fresh process).
 
     python dist_check.py '{"entry": "dcgan", "overrides": {...}, "data": "mnist5k",
                            "batch_size": 8, "steps": 2}'
+    python dist_check.py '[{"entry": "dcgan", ...}, {"entry": "vae", ...}]'
 
-Prints one JSON line: the largest weight difference between the two runs, how
-far training moved the weights, and whether replicas drew different latents."""
+Prints one JSON line per check: the largest weight difference between the two
+runs, how far training moved the weights, and whether replicas drew different
+latents; or, for a check that failed, its traceback under "error" (a list of
+checks shares one TensorFlow start-up, and one failure does not hide the others)."""
 
 import json
 import os
 import sys
+import traceback
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
@@ -24,44 +28,57 @@ import keras  # noqa: E402
 
 from keras_gans.training import recipes, train  # noqa: E402
 
-config = json.loads(sys.argv[1])
-recipe = recipes.load(config["entry"]).override(config.get("overrides", {}))
-cls = recipe.model_class
-steps = int(config.get("steps", 2))
-batch = int(config.get("batch_size", 8))
-data = cls.load_data(config.get("data", recipe.data), batch_size=batch, shuffle=False,
-                     **config.get("data_kwargs", {}))
-dataset = data.dataset.take(steps)
 
-
-def make():
-    model = train.build_model(recipe, data.image_shape, data.num_classes, seed=7)
-    model.compile(**{f"{name}_optimizer": keras.optimizers.Adam(1e-3)
-                     for name in model.optimizer_names})
-    return model
-
-
-keras.utils.set_random_seed(1)
-single = make()
-initial = single.get_weights()
-single.fit(dataset, epochs=1, verbose=0, shuffle=False)
-
+# One strategy for every check of the process (its collective ops keep state:
+# a second MirroredStrategy in the same process fails its first all-reduce).
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-with strategy.scope():
-    mirrored = make()
-    mirrored.set_weights(initial)
-mirrored.fit(dataset, epochs=1, verbose=0, shuffle=False)
 
-diff = max(float(np.max(np.abs(a - b))) for a, b in zip(single.get_weights(), mirrored.get_weights()))
-moved = max(float(np.max(np.abs(a - b))) for a, b in zip(initial, single.get_weights()))
 
-latents_differ = None
-if hasattr(mirrored, "sample_latents") and getattr(mirrored, "latent_dim", None):
-    @tf.function
-    def draw():
-        return strategy.run(lambda: mirrored.sample_latents(2))
+def check(config):
+    recipe = recipes.load(config["entry"]).override(config.get("overrides", {}))
+    cls = recipe.model_class
+    steps = int(config.get("steps", 2))
+    batch = int(config.get("batch_size", 8))
+    data = cls.load_data(config.get("data", recipe.data), batch_size=batch, shuffle=False,
+                         **config.get("data_kwargs", {}))
+    dataset = data.dataset.take(steps)
 
-    per_replica = [t.numpy() for t in strategy.experimental_local_results(draw())]
-    latents_differ = bool(np.abs(per_replica[0] - per_replica[1]).max() > 1e-3)
-print(json.dumps({"replicas": strategy.num_replicas_in_sync, "max_diff": diff, "moved": moved,
-                  "latents_differ": latents_differ}))
+    def make():
+        model = train.build_model(recipe, data.image_shape, data.num_classes, seed=7)
+        model.compile(**{f"{name}_optimizer": keras.optimizers.Adam(1e-3)
+                         for name in model.optimizer_names})
+        return model
+
+    keras.utils.set_random_seed(1)
+    single = make()
+    initial = single.get_weights()
+    single.fit(dataset, epochs=1, verbose=0, shuffle=False)
+
+    with strategy.scope():
+        mirrored = make()
+        mirrored.set_weights(initial)
+    mirrored.fit(dataset, epochs=1, verbose=0, shuffle=False)
+
+    diff = max(float(np.max(np.abs(a - b)))
+               for a, b in zip(single.get_weights(), mirrored.get_weights()))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(initial, single.get_weights()))
+
+    latents_differ = None
+    if hasattr(mirrored, "sample_latents") and getattr(mirrored, "latent_dim", None):
+        @tf.function
+        def draw():
+            return strategy.run(lambda: mirrored.sample_latents(2))
+
+        per_replica = [t.numpy() for t in strategy.experimental_local_results(draw())]
+        latents_differ = bool(np.abs(per_replica[0] - per_replica[1]).max() > 1e-3)
+    return {"replicas": strategy.num_replicas_in_sync, "max_diff": diff, "moved": moved,
+            "latents_differ": latents_differ}
+
+
+configs = json.loads(sys.argv[1])
+for config in configs if isinstance(configs, list) else [configs]:
+    try:
+        result = check(config)
+    except Exception:  # reported to the test of this config
+        result = {"error": traceback.format_exc()}
+    print(json.dumps(result), flush=True)
