@@ -167,6 +167,8 @@ def budget_curves(curves: dict[str, Sequence[Sequence[float]]], ylabel: str = ""
         k = np.arange(1, len(c) + 1)
         line, = ax.plot(k, c[:, 0], marker="o", ms=3, label=name)
         ax.fill_between(k, c[:, 1], c[:, 2], color=line.get_color(), alpha=0.15)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("hyper-parameter samples tried", fontsize=9)
     ax.set_ylabel(ylabel, fontsize=9)
     ax.legend(fontsize=7)
