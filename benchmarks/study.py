@@ -3,6 +3,7 @@ table and plots copied where the README shows them.
 
     python benchmarks/study.py                   # run (or resume) it, print the table
     python benchmarks/study.py --readme          # also paste the table into README.md
+    python benchmarks/study.py --report-only     # the report of the trials finished so far
 
 Runs `keras-gans study` with SETTINGS into --out (resumable: the same command
 goes on where it stopped), then copies study.md and study.json to
@@ -32,10 +33,12 @@ def main(argv=None):
     parser.add_argument("--out", default=str(ROOT / "runs" / "study-readme"),
                         help="study folder (the trials' runs; resumable) [runs/study-readme]")
     parser.add_argument("--readme", action="store_true", help="paste the table into README.md")
+    parser.add_argument("--report-only", action="store_true",
+                        help="report the trials finished so far, train none")
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     done = subprocess.run([sys.executable, "-m", "keras_gans", "study", "-o", str(out),
-                           *SETTINGS])
+                           *SETTINGS, *(["--report-only"] if args.report_only else [])])
     if done.returncode:
         raise SystemExit(done.returncode)
     results = ROOT / "benchmarks" / "results" / "study"
