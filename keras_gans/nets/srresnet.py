@@ -81,13 +81,15 @@ def srresnet(scale: int = 4, filters: int = 64, blocks: int = 16, channels: int 
     h = layers.Conv2D(filters, 9, padding="same", name="conv_in")(x)
     h = skip = prelu("prelu_in")(h)
     for i in range(int(blocks)):
-        r = layers.Conv2D(filters, 3, padding="same", name=f"res{i + 1}_conv_a")(h)
+        r = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                          name=f"res{i + 1}_conv_a")(h)
         r = batch_norm(name=f"res{i + 1}_bn_a")(r)
         r = prelu(f"res{i + 1}_prelu")(r)
-        r = layers.Conv2D(filters, 3, padding="same", name=f"res{i + 1}_conv_b")(r)
+        r = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                          name=f"res{i + 1}_conv_b")(r)
         r = batch_norm(name=f"res{i + 1}_bn_b")(r)
         h = layers.Add(name=f"res{i + 1}")([h, r])
-    h = layers.Conv2D(filters, 3, padding="same", name="conv_body")(h)
+    h = layers.Conv2D(filters, 3, padding="same", use_bias=False, name="conv_body")(h)
     h = batch_norm(name="bn_body")(h)
     h = layers.Add(name="long_skip")([h, skip])
     for i in range({2: 1, 4: 2}[scale]):
@@ -106,7 +108,8 @@ def discriminator(filters: int = 64, dense: int = 1024, channels: int = 3,
     x = keras.Input((None, None, channels), name="hr")
     h = x
     for i, (mult, stride) in enumerate(D_LAYERS):
-        h = layers.Conv2D(filters * mult, 3, strides=stride, padding="same",
+        # (No bias where batch norm follows: it would be removed with the mean.)
+        h = layers.Conv2D(filters * mult, 3, strides=stride, padding="same", use_bias=i == 0,
                           name=f"d_conv{i + 1}")(h)
         if i > 0:
             h = batch_norm(name=f"d_bn{i + 1}")(h)
