@@ -3,6 +3,7 @@
     train.py      zoo, train, export
     generate.py   sample, interpolate, arithmetic
     translate.py  translate
+    upscale.py    upscale
     evaluate.py   evaluate, train-classifier, convert-inception
 """
 
@@ -13,7 +14,7 @@ import os
 import click
 
 from keras_gans.cli import VERBOSE_ENV
-from keras_gans.cli import evaluate, generate, train, translate
+from keras_gans.cli import evaluate, generate, train, translate, upscale
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,7 @@ def main(verbose: bool) -> None:
 
 
 for command in (train.zoo, train.train, generate.sample, train.export, translate.translate,
+                upscale.upscale,
                 evaluate.evaluate, evaluate.train_classifier, evaluate.convert_inception,
                 generate.interpolate, generate.arithmetic):
     main.add_command(command)

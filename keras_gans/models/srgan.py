@@ -102,6 +102,9 @@ class SRGAN(Translator):
         vgg_weights: "imagenet" (Keras's download or cache) or a path to VGG19
             weights without the top (for "vgg" and "auto").
         adversarial_weight: the adversarial loss's weight in G's loss (1e-3).
+        bicubic_skip: G adds its output to the bicubic upscaling of its input
+            (not in the paper; see `keras_gans.nets.srresnet.srresnet`), so it
+            starts as good as bicubic: what a short CPU training needs.
         loss: adversarial loss from `keras_gans.core.losses` ("non_saturating").
         seed, lr_decay_start: see `ZooModel`.
     """
@@ -119,6 +122,7 @@ class SRGAN(Translator):
                  residual_blocks: int = 16, g_filters: int = 64, d_filters: int = 64,
                  d_dense: int = 1024, pretrain_steps: int = 1000, content_loss: str = "auto",
                  vgg_weights: str = "imagenet", adversarial_weight: float = 1e-3,
+                 bicubic_skip: bool = False,
                  loss: str = "non_saturating", seed: int | None = None, **kwargs: Any):
         image_shape = tuple(int(s) for s in image_shape)
         scale = srresnet.check_scale(scale)
@@ -137,8 +141,10 @@ class SRGAN(Translator):
                             d_filters=int(d_filters), d_dense=int(d_dense),
                             pretrain_steps=int(pretrain_steps), content_loss=str(content_loss),
                             vgg_weights=str(vgg_weights),
-                            adversarial_weight=float(adversarial_weight))
-        g = srresnet.srresnet(scale, g_filters, residual_blocks, image_shape[-1])
+                            adversarial_weight=float(adversarial_weight),
+                            bicubic_skip=bool(bicubic_skip))
+        g = srresnet.srresnet(scale, g_filters, residual_blocks, image_shape[-1],
+                              bicubic_skip=bool(bicubic_skip))
         d = srresnet.discriminator(d_filters, d_dense, image_shape[-1])
         super().__init__(g, d, image_shape=image_shape, loss=loss, seed=seed, **kwargs)
         self.scale = scale

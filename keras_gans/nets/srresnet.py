@@ -72,10 +72,39 @@ def prelu(name: str) -> layers.Layer:
     return layers.PReLU(shared_axes=[1, 2], name=name)
 
 
+@keras.saving.register_keras_serializable(package="keras_gans")
+class BicubicUpsample(layers.Layer):
+    """Bicubic upsampling by `factor` (`tf.image.resize`), in float32."""
+
+    def __init__(self, factor: int = 4, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        shape = tf.shape(x)
+        size = tf.stack([shape[1] * self.factor, shape[2] * self.factor])
+        return tf.image.resize(tf.cast(x, tf.float32), size, method="bicubic")
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        b, h, w, c = input_shape
+        grow = lambda s: None if s is None else s * self.factor  # noqa: E731
+        return (b, grow(h), grow(w), c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor}
+
+
 def srresnet(scale: int = 4, filters: int = 64, blocks: int = 16, channels: int = 3,
-             name: str = "generator") -> keras.Model:
+             bicubic_skip: bool = False, name: str = "generator") -> keras.Model:
     """The SRResNet generator: LR images (any height and width) in [-1, 1] to
-    `scale` times larger HR images in [-1, 1] (tanh out)."""
+    `scale` times larger HR images in [-1, 1] (tanh out).
+
+    With `bicubic_skip` (not in the paper) the network's last convolution,
+    initialised to zero, is added to the bicubic upscaling of its input
+    instead of going through tanh: G starts as bicubic interpolation and
+    learns what it lacks (the global residual of VDSR, Kim et al. 2016),
+    which a short CPU training needs to get past bicubic at all."""
     scale = check_scale(scale)
     x = keras.Input((None, None, channels), name="lr")
     h = layers.Conv2D(filters, 9, padding="same", name="conv_in")(x)
@@ -96,8 +125,14 @@ def srresnet(scale: int = 4, filters: int = 64, blocks: int = 16, channels: int 
         h = layers.Conv2D(filters * 4, 3, padding="same", name=f"up{i + 1}_conv")(h)
         h = PixelShuffle(2, name=f"up{i + 1}_shuffle")(h)
         h = prelu(f"up{i + 1}_prelu")(h)
-    h = layers.Conv2D(channels, 9, padding="same", dtype="float32", name="conv_out")(h)
-    img = layers.Activation("tanh", dtype="float32", name="tanh")(h)
+    if bicubic_skip:
+        h = layers.Conv2D(channels, 9, padding="same", dtype="float32", name="conv_out",
+                          kernel_initializer="zeros")(h)
+        img = layers.Add(dtype="float32", name="plus_bicubic")(
+            [BicubicUpsample(scale, name="bicubic")(x), h])
+    else:
+        h = layers.Conv2D(channels, 9, padding="same", dtype="float32", name="conv_out")(h)
+        img = layers.Activation("tanh", dtype="float32", name="tanh")(h)
     return keras.Model(x, img, name=name)
 
 
