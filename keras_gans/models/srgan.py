@@ -160,7 +160,15 @@ class SRGAN(Translator):
             name="discriminator_features")
         self.content_loss, self.content_reason = self.resolve_content_loss(
             str(content_loss), str(vgg_weights))
-        self.vgg = srresnet.vgg54(self.vgg_source) if self.content_loss == "vgg" else None
+        # The frozen VGG54 is kept out of Keras's tracking: it is not the
+        # model's to train, checkpoint (80 MB each time) or export.
+        object.__setattr__(self, "_vgg54", srresnet.vgg54(self.vgg_source)
+                           if self.content_loss == "vgg" else None)
+
+    @property
+    def vgg(self) -> keras.Model | None:
+        """The frozen VGG54 feature network of the "vgg" content loss (else None)."""
+        return self._vgg54
 
     # --------------------------------------------------------- content loss
     def resolve_content_loss(self, wanted: str, weights: str) -> tuple[str, str]:
@@ -272,7 +280,7 @@ class SRGAN(Translator):
         from the step counter `sr_step`."""
         return int(keras.ops.convert_to_numpy(self.sr_step)) < self.pretrain_steps
 
-    def make_train_function(self, force: bool = False):
+    def make_train_function(self, force: bool = False) -> Any:
         # The phase is a Python choice made when the step is traced (a
         # tf.cond around the updates would put tf.distribute's gradient
         # all-reduce and synchronized batch norm inside control flow, which
@@ -285,7 +293,8 @@ class SRGAN(Translator):
             force = True
         return super().make_train_function(force=force)
 
-    def fit(self, *args: Any, callbacks: list | None = None, **kwargs: Any):
+    def fit(self, *args: Any, callbacks: list | None = None,
+            **kwargs: Any) -> keras.callbacks.History:
         """`keras.Model.fit`, with the callback that switches from phase 1 to
         phase 2 at `pretrain_steps` (`PhaseBoundary`) added."""
         callbacks = list(callbacks or [])
