@@ -128,10 +128,6 @@ def _div2k(split: str, data_dir: str | None = None) -> tf.data.Dataset:
     return ds.map(lambda ex: ex["hr"])
 
 
-def is_named(name: str) -> bool:
-    return str(name).lower() in (PHOTOS, DIV2K)
-
-
 def source_images(name: str, split: str = "train",
                   data_dir: str | None = None) -> tuple[tf.data.Dataset, int | None, str]:
     """(dataset of uint8 HxWx3 images, how many or None, a name for messages)."""
