@@ -131,8 +131,7 @@ def sr_run(tmp_path_factory):
                                 env={"KERAS_HOME": str(base_dir / "keras")})  # no VGG19 there
     assert result.exit_code == 0, result.output
     first = json.loads((run / "export" / export_lib.META_FILE).read_text())
-    recipe = recipes.load("srgan").override({**TINY, "scale": "2", "steps": 5,
-                                             "eval_metric": "psnr", "eval_every": "5"})
+    recipe = recipes.load("srgan").override({**TINY, "scale": "2", "steps": 5})
     with warnings.catch_warnings(), pytest.MonkeyPatch.context() as mp:
         warnings.simplefilter("ignore")
         mp.setenv("KERAS_HOME", str(base_dir / "keras"))
@@ -153,10 +152,22 @@ def test_phases_continue_across_a_resume(sr_run):
     assert all(float(r["content"]) > 0 and float(r["pixel"]) > 0 for r in rows)
     restored, _ = train_lib.load_run(run)
     assert int(restored.sr_step.numpy()) == 5 and not restored.pretraining()
-    # The best-checkpoint callback scored PSNR on the held-out photos.
-    best = json.loads((run / "best" / "best.json").read_text())
-    assert best["metric"] == "psnr" and best["value"] > 10
     assert (run / "samples" / "epoch_0005.png").exists()
+
+
+def test_best_checkpoint_callback_scores_sr_metrics(sr_run):
+    _, model, _, _ = sr_run
+    from keras_gans.evaluation import EvaluateEvery
+    pairs = paired.test_pairs("photos", 2, limit=1)
+    logs = {}
+    for metric in ("psnr", "sharpness"):
+        callback = EvaluateEvery(metric, pairs, super_resolution=True)
+        callback.set_model(model)
+        callback.on_epoch_end(0, logs)
+        assert callback.best == logs[f"eval_{metric}"] > 0
+    assert callback.better(1.0) and not callback.better(1e-6)  # sharpness: nearest 1 wins
+    with pytest.raises(ValueError, match="psnr"):
+        EvaluateEvery("fid", pairs, super_resolution=True)
 
 
 def test_train_cli_takes_scale_and_reports_the_content_loss(sr_run):
@@ -250,7 +261,8 @@ def test_upscale_bad_input_is_one_line(sr_run, tmp_path):
              ([str(run), str(text), "--tile", "16", "--overlap", "16"], ["--tile"])]
     gan = keras_gans.DCGAN(image_shape=(28, 28, 1), latent_dim=4, g_filters=4, d_filters=4)
     export_lib.export(gan, tmp_path / "dcgan-export")
-    cases.append(([str(tmp_path / "dcgan-export"), str(text)], ["not a super-resolution",
+    good = files.save_png(tmp_path / "good.png", np.zeros((8, 8, 3), np.uint8))
+    cases.append(([str(tmp_path / "dcgan-export"), str(good)], ["not a super-resolution",
                                                                  "DCGAN"]))
     for args, words in cases:
         result = CliRunner().invoke(main, ["upscale", *args, "-o", str(tmp_path / "o")])

@@ -116,15 +116,19 @@ def upscale(source: str, input_path: str, out_dir: str, tile: int, overlap: int)
         if not pathlib.Path(p).exists():
             raise FileNotFoundError(f"{what} {p} does not exist: pass "
                                     f"{'an SRGAN run directory or export' if what == 'SOURCE' else 'an image file or a folder of images'}.")
+    if tile <= overlap:
+        raise ValueError(f"--tile ({tile}) must be larger than --overlap ({overlap}).")
+    items = input_files(input_path)
+    from keras_gans.data.folders import _has_image_signature
+    for p, _ in items:  # before the export is loaded: a wrong file fails at once
+        if not _has_image_signature(p):
+            raise ValueError(f"Cannot read {p} as an image: pass PNG, JPEG, BMP or GIF files.")
     path, loaded, meta, _ = open_export(source)
     if meta.get("task") != "super_resolution" or not hasattr(loaded, "upscale"):
         raise ValueError(f"{path} is not a super-resolution export (it has no 'upscale' "
                          f"endpoint; this one is {meta.get('model', 'another model')}'s): pass "
                          f"an SRGAN run directory or export.")
-    if tile <= overlap:
-        raise ValueError(f"--tile ({tile}) must be larger than --overlap ({overlap}).")
     scale = int(meta["scale"])
-    items = input_files(input_path)
     written = upscale_files(lambda x: loaded.upscale(tf.constant(x)).numpy(), items, scale,
                             out_dir, tile, overlap)
     click.echo(f"Upscaled {len(written)} image(s) x{scale} into {out_dir}")

@@ -233,8 +233,8 @@ def load_pairs(name: str = PHOTOS, batch_size: int = 16, crop: int = 96, scale: 
                         f"and at least 16 px: pick another --image-size (e.g. 96).")
     ds, n, where = source_images(name, "train", data_dir)
     repeats = max(1, math.ceil(EPOCH_CROPS / n)) if n else 1
-    if str(name).lower() != DIV2K:
-        ds = ds.cache()  # decoded once: the photos are few
+    if str(name).lower() == PHOTOS:
+        ds = ds.cache()  # decoded once: the photos are few (folders are read as they go)
     ds = ds.repeat(repeats)
     examples = n * repeats if n else None
     if examples is not None and examples < batch_size:
