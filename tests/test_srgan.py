@@ -109,12 +109,14 @@ def test_srresnet_beats_bicubic_on_held_out_photos_after_short_training():
                   bicubic_skip=True, seed=0)
     model.compile(g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.9))
     data = SRGAN.load_data("photos", batch_size=16, image_size=32, scale=4, seed=0)
-    model.fit(data.dataset.repeat(), steps_per_epoch=300, epochs=1, verbose=0)
+    # 400 steps: +0.44 dB here, with AVX512 and with ONEDNN_MAX_CPU_ISA=AVX2
+    # kernels alike (at 300 steps the AVX2 run was still below bicubic).
+    model.fit(data.dataset.repeat(), steps_per_epoch=400, epochs=1, verbose=0)
     pairs = paired.test_pairs("photos", 4)
     sr = superres.measure(model.upscale, pairs, 4)
     bicubic = superres.measure(superres.bicubic(4), pairs, 4)
-    assert sr["psnr"] > bicubic["psnr"] + 0.05, (sr["psnr"], bicubic["psnr"])
-    assert int(model.sr_step.numpy()) == 300
+    assert sr["psnr"] > bicubic["psnr"] + 0.15, (sr["psnr"], bicubic["psnr"])
+    assert int(model.sr_step.numpy()) == 400
 
 
 # ------------------------------------------- a tiny run, resumed over phases
