@@ -67,10 +67,11 @@ setup(
         "keras-tuner>=1.4",      # `keras-gans study`: trials, resume and the distributed oracle
     ],
     extras_require={
-        "test": ["pytest", "scikit-learn"],
+        "test": ["pytest", "scikit-learn", "scikit-image"],
         # unpaired.make_photo_domains cuts its offline CycleGAN domains from the
-        # photos scikit-learn ships; optional, as only that helper needs them.
-        "photos": ["scikit-learn"],
+        # photos scikit-learn ships, and SRGAN's offline data ("photos") are the
+        # photos scikit-image ships; optional, as only those need them.
+        "photos": ["scikit-learn", "scikit-image"],
         # Converting the FID Inception weights once (and its comparison test).
         "fid": ["torch"],
     },

@@ -61,7 +61,9 @@ def check(config):
 
     diff = max(float(np.max(np.abs(a - b)))
                for a, b in zip(single.get_weights(), mirrored.get_weights()))
-    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(initial, single.get_weights()))
+    # (How far the float weights moved: a step counter, e.g. SRGAN's, moves by whole steps.)
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(initial, single.get_weights())
+                if np.issubdtype(np.asarray(a).dtype, np.floating))
 
     latents_differ = None
     if hasattr(mirrored, "sample_latents") and getattr(mirrored, "latent_dim", None):

@@ -47,6 +47,13 @@ TINY = {
                  "data_kwargs": {"image_size": 32, "augment_images": False}},
     "toy": {"overrides": {"g_hidden": "8,8", "d_hidden": "8", "maxout_pieces": "2",
                           "pack": "2"}},
+    # The GAN phase (G's update is phase 1's with more terms; both players'
+    # synchronized batch norm), on fixed crops: a seeded, unshuffled pipeline
+    # gives the same pairs twice.
+    "srgan": {"overrides": {"g_filters": "8", "d_filters": "8", "residual_blocks": "1",
+                            "d_dense": "16", "pretrain_steps": "0",
+                            "content_loss": "discriminator"},
+              "data": "photos", "data_kwargs": {"image_size": 32, "seed": 0}},
 }
 
 

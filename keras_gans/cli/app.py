@@ -3,6 +3,7 @@
     train.py      zoo, train, export
     generate.py   sample, interpolate, arithmetic
     translate.py  translate
+    upscale.py    upscale
     evaluate.py   evaluate, train-classifier, convert-inception
     study.py      study
 """
@@ -14,7 +15,7 @@ import os
 import click
 
 from keras_gans.cli import VERBOSE_ENV
-from keras_gans.cli import evaluate, generate, study, train, translate
+from keras_gans.cli import evaluate, generate, study, train, translate, upscale
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,6 +29,7 @@ def main(verbose: bool) -> None:
 
 
 for command in (train.zoo, train.train, generate.sample, train.export, translate.translate,
+                upscale.upscale,
                 evaluate.evaluate, evaluate.train_classifier, evaluate.convert_inception,
                 generate.interpolate, generate.arithmetic, study.study):
     main.add_command(command)

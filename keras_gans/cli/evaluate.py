@@ -56,6 +56,9 @@ def evaluate(source: str, metric_names: str | None, num: int, data: str | None, 
     from keras_gans.evaluation import metrics
     source = pathlib.Path(source)
     path, loaded, meta, kind = open_export(source)
+    if meta.get("task") == "super_resolution":
+        return _evaluate_super_resolution(source, path, loaded, meta, metric_names, data,
+                                          output)
     if meta.get("mixture"):
         return _evaluate_mixture(source, path, loaded, meta, metric_names, num, seed, output)
     translation = kind == TRANSLATOR
@@ -175,6 +178,28 @@ def _evaluate_mixture(source, path, loaded, meta, metric_names, num, seed, outpu
     picture = files.save_png(written.with_name(written.stem + ".png"),
                              plots.mixture_scatter(fake, mixture, None, title))
     click.echo(f"Wrote {picture}")
+
+
+def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, output):
+    """PSNR-Y, SSIM-Y and sharpness of an SRGAN export on whole held-out
+    images, beside bicubic upsampling of the same LR inputs."""
+    import tensorflow as tf
+    from keras_gans.data import paired
+    from keras_gans.evaluation import superres
+    names = [m.strip().lower() for m in (metric_names or ",".join(superres.SR_METRICS)).split(",")
+             if m.strip()]
+    superres.check(names)
+    data = data or meta.get("data") or _run_data(source)
+    if not data:
+        raise click.UsageError("This export does not say what data it learned: pass --data.")
+    scale = int(meta["scale"])
+    pairs = paired.test_pairs(data, scale)
+    click.echo(f"Evaluating {path} (x{scale}) on {len(pairs)} held-out {data} image(s), whole, "
+               f"Y channel, {scale} px borders cropped")
+    scores = superres.scores(lambda x: loaded.upscale(tf.constant(x)).numpy(), pairs, scale,
+                             names, where=f"{data} test")
+    click.echo(superres.table(scores))
+    _write(scores, output, source, path, data=data, scale=scale)
 
 
 def _run_data(source):

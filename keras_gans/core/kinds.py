@@ -2,7 +2,7 @@
 
     LATENT       noise z -> images (GAN, DCGAN, VanillaGAN)
     CONDITIONAL  noise z and a class label -> images (ConditionalGAN, ACGAN)
-    TRANSLATOR   images -> images, one network per direction (CycleGAN)
+    TRANSLATOR   images -> images, one network per direction (CycleGAN, SRGAN)
     LIKELIHOOD   trained on a likelihood bound (VAE)
 """
 

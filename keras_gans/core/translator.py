@@ -1,4 +1,4 @@
-"""`Translator`: the image-to-image GAN kind (CycleGAN; room for SRGAN).
+"""`Translator`: the image-to-image GAN kind (CycleGAN; SRGAN, one direction: upscale).
 
 A translator's generators map images to images, one per direction it
 translates (`directions`, e.g. "a2b" and "b2a"); there is no latent z. What the

@@ -26,6 +26,7 @@ One module a kind of source, all decoding through `decode`:
     npz.py       .npz files, checked before training
     folders.py   folders of image files, unreadable ones skipped
     unpaired.py  two unpaired domains (CycleGAN's trainA/ trainB/, tfds cycle_gan)
+    paired.py    LR/HR pairs for super-resolution (SRGAN): crops, bicubic LR, photos
     common.py    DataError, ImageData, arrays to a batched dataset
     decode.py    uint8 -> [-1, 1], resize, channels: the one helper
 """

@@ -6,6 +6,7 @@
     classifier.py  the small domain classifier behind fd, cacc and is
     scoring.py     real images, fakes from an export, translations, tables, JSON
     callback.py    EvaluateEvery: keep the best checkpoint by a metric during fit()
+    superres.py    super-resolution: PSNR/SSIM on Y, sharpness, bicubic baseline
 
 The names of `scoring` and `callback` are this package's too
 (`keras_gans.evaluation.EvaluateEvery`, `keras_gans.evaluation.table`, ...).
@@ -14,7 +15,7 @@ The names of `scoring` and `callback` are this package's too
 import importlib
 
 
-_SUBMODULES = ("metrics", "inception", "classifier", "scoring", "callback")
+_SUBMODULES = ("metrics", "inception", "classifier", "scoring", "callback", "superres")
 
 
 def __getattr__(name):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 import keras
 
 from keras_gans import files
-from keras_gans.evaluation import metrics
+from keras_gans.evaluation import metrics, superres
 from keras_gans.evaluation.scoring import (DIRECTIONS, check_translation_metrics,
                                            classifier_extractor, held_out_images,
                                            inception_extractor, is_translation,
@@ -59,13 +59,18 @@ class EvaluateEvery(keras.callbacks.Callback):
                  classifier: metrics.FeatureExtractor | None = None, seed: int = 0,
                  export_metadata: dict | None = None, log: Callable[[str], None] | None = None,
                  state: RunState | None = None, held_out: np.ndarray | None = None,
-                 real_labels: np.ndarray | None = None):
+                 real_labels: np.ndarray | None = None, super_resolution: bool = False):
         super().__init__()
         metric = metric.lower()
-        if metric not in metrics.METRICS or metric == "cacc":
+        # Super-resolution (SRGAN): `real` is [(LR, HR)] held-out image pairs.
+        self.super_resolution = bool(super_resolution)
+        if self.super_resolution:
+            superres.check([metric])
+        elif metric not in metrics.METRICS or metric == "cacc":
             raise metrics.MetricError(f"Cannot select checkpoints by {metric!r}: choose one of "
-                                      f"fid, kid, is, pr, parzen, fd, coverage.")
-        self.translation = isinstance(real, (tuple, list))
+                                      f"fid, kid, is, pr, parzen, fd, coverage (SRGAN: "
+                                      f"{', '.join(superres.SR_METRICS)}).")
+        self.translation = isinstance(real, (tuple, list)) and not self.super_resolution
         if self.translation:
             check_translation_metrics([metric])
         self.metric = metric
@@ -81,7 +86,7 @@ class EvaluateEvery(keras.callbacks.Callback):
         self.state = state
         self.held_out = held_out
         self.real_labels = real_labels
-        self.higher = metrics.HIGHER_IS_BETTER[metric]
+        self.higher = True if self.super_resolution else metrics.HIGHER_IS_BETTER[metric]
         self.best = None
         self.best_epoch = None
         self.previous = None
@@ -129,6 +134,9 @@ class EvaluateEvery(keras.callbacks.Callback):
         """Whether `value` beats the best score so far."""
         if self.best is None:
             return True
+        if self.super_resolution:  # psnr, ssim: higher; sharpness: nearer 1
+            return (superres.selection_key(self.metric, value)
+                    > superres.selection_key(self.metric, self.best))
         return value > self.best if self.higher else value < self.best
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -136,7 +144,10 @@ class EvaluateEvery(keras.callbacks.Callback):
             getattr(self.model, "diverged_at", None)
         if (epoch + 1) % self.every or diverged:
             return  # after a divergence the generator is NaN: nothing to score
-        if is_translation(self.model):
+        if self.super_resolution:
+            score = superres.scores(self.model.upscale, self.real, self.model.scale,
+                                    [self.metric], baseline=False)[0]
+        elif is_translation(self.model):
             a, b = self.real
             scores = translation_scores(self.model.translate, a[:self.n], b[:self.n],
                                         [self.metric], self.extractor, self.classifier,
@@ -194,6 +205,15 @@ def for_run(model: ZooModel, info: RunInfo, data: ImageData | None = None,
                                   f"run scores its modes every epoch already (logs.csv).")
     real_labels = None
     n = int(t.get("eval_samples") or 1000)
+    meta = {"entry": info.recipe.entry, "paper": info.recipe.paper, "precision": info.policy,
+            "data": info.recipe.data}
+    if getattr(model, "task", None) == "super_resolution":
+        from keras_gans.data import paired
+        superres.check([metric])
+        pairs = paired.test_pairs(info.recipe.data, model.scale, limit=n)
+        return EvaluateEvery(metric, pairs, every=t.get("eval_every") or 1, n=len(pairs),
+                             directory=info.run_dir / "best", export_metadata=meta, log=log,
+                             state=state, super_resolution=True)
     if is_translation(model):
         from keras_gans.data import unpaired
         check_translation_metrics([metric])

@@ -147,6 +147,14 @@ def build_model(recipe: recipes.Recipe, image_shape: tuple[int, ...],
     return cls(**kwargs)
 
 
+def data_options(recipe: recipes.Recipe) -> dict:
+    """The recipe's model options that its class's `load_data` also takes
+    (SRGAN's `scale`: the data pairs LR and HR images by it)."""
+    params = inspect.signature(recipe.model_class.load_data).parameters
+    given = ("name", "batch_size", "image_size", "channels", "seed")  # passed by `run`
+    return {k: v for k, v in recipe.model_kwargs.items() if k in params and k not in given}
+
+
 def compile_model(model: ZooModel, recipe: recipes.Recipe, xla: bool = False) -> ZooModel:
     """`model` compiled with one Adam per optimizer it declares, at the
     recipe's `<name>_lr`, `beta_1` and `beta_2`."""
@@ -230,7 +238,7 @@ def run(recipe: recipes.Recipe, out: str | pathlib.Path, precision: str = "auto"
     chief = distribute.is_chief()
     xla = auto_xla(cls, strat) if xla is None else bool(xla)
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
-                         channels=t["channels"], seed=seed)
+                         channels=t["channels"], seed=seed, **data_options(recipe))
     # The classes the model was built for: none for a model that ignores labels.
     info = RunInfo(out, recipe, data.image_shape,
                    data.num_classes if cls.kind == CONDITIONAL else None, policy, seed)
