@@ -276,7 +276,7 @@ def read_scores(run_dir: pathlib.Path, metric: str, steps_per_epoch: int) -> lis
 
 
 # ----------------------------------------------------------- KerasTuner
-def make_tuner(study: Study):
+def make_tuner(study: Study) -> Any:
     """The KerasTuner tuner of `study` (its oracle under STUDY_DIR/tuner/)."""
     import keras_tuner as kt
 
