@@ -38,6 +38,15 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # A `keras-gans tune` cache of the developer's own would change what `auto`
+    # picks: the tests (and the processes they start) get an empty one.
+    import atexit
+    import shutil
+    import tempfile
+    from keras_gans.training import tuning
+    cache = tempfile.mkdtemp(prefix="keras-gans-test-cache-")
+    os.environ[tuning.CACHE_ENV] = cache
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
     config.addinivalue_line("markers", "slow: trains a model for a while (CI runs it)")
     config.addinivalue_line(
         "markers", "auto_precision: trains with `--precision auto`, so it takes the bf16 path "

@@ -6,6 +6,7 @@
     upscale.py    upscale
     evaluate.py   evaluate, train-classifier, convert-inception
     study.py      study
+    tune.py       tune
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import click
 
 from keras_gans.cli import VERBOSE_ENV
-from keras_gans.cli import evaluate, generate, study, train, translate, upscale
+from keras_gans.cli import evaluate, generate, study, train, translate, tune, upscale
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,5 +32,5 @@ def main(verbose: bool) -> None:
 for command in (train.zoo, train.train, generate.sample, train.export, translate.translate,
                 upscale.upscale,
                 evaluate.evaluate, evaluate.train_classifier, evaluate.convert_inception,
-                generate.interpolate, generate.arithmetic, study.study):
+                generate.interpolate, generate.arithmetic, study.study, tune.tune):
     main.add_command(command)

@@ -54,14 +54,19 @@ def zoo() -> None:
 @click.option("--batch-size", type=click.IntRange(min=1), help="Images per step.")
 @click.option("--precision", type=click.Choice(["auto", "float32", "mixed_bfloat16", "mixed_float16"]),
               default="auto", show_default=True,
-              help="auto: mixed precision on a GPU; bf16 on a CPU with native bf16; else float32.")
+              help="auto: what `keras-gans tune` measured fastest here; untuned, mixed precision "
+                   "on a GPU, bf16 on a CPU with native bf16, else float32.")
 @click.option("--seed", type=int, help="Seed for weights, data order and latents.")
 @click.option("--out", "out", type=click.Path(file_okay=False), help="Run directory [runs/ENTRY].")
 @click.option("--strategy", type=click.Choice(["auto", "mirrored", "multiworker", "tpu", "none"]),
               default="auto", show_default=True,
               help="tf.distribute strategy (auto: mirrored on several GPUs).")
 @click.option("--xla/--no-xla", default=None,
-              help="Compile steps with XLA (default: by measurement; on a CPU only for CycleGAN).")
+              help="Compile steps with XLA (default: as `keras-gans tune` measured here, else "
+                   "on a CPU only for CycleGAN).")
+@click.option("--tune", is_flag=True,
+              help="First time each precision and XLA setting here (`keras-gans tune`), then "
+                   "train with the fastest.")
 @click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
               help="Write TensorBoard logs to RUN_DIR/tensorboard.")
 @click.option("--restart", is_flag=True, help="Start over instead of resuming RUN_DIR.")
@@ -71,7 +76,7 @@ def zoo() -> None:
 @friendly_errors(tensorflow=False)  # the recipe is checked before TensorFlow is imported
 def train(ctx: click.Context, entry: str, data: str | None, epochs: int | None, steps: int | None,
           batch_size: int | None, precision: str | None, seed: int | None, out: str | None,
-          strategy: str | None, xla: bool | None, tensorboard: bool, restart: bool,
+          strategy: str | None, xla: bool | None, tune: bool, tensorboard: bool, restart: bool,
           sets: tuple[str, ...]) -> None:
     """Train zoo ENTRY (a name from `keras-gans zoo` or a .toml recipe).
 
@@ -97,7 +102,8 @@ def train(ctx: click.Context, entry: str, data: str | None, epochs: int | None, 
     from keras_gans.training import train as train_lib
     try:
         train_lib.run(recipe, out, precision=precision, seed=seed, log=click.echo,
-                      strategy=strategy, xla=xla, tensorboard=tensorboard, restart=restart)
+                      strategy=strategy, xla=xla, tensorboard=tensorboard, restart=restart,
+                      tune=tune)
     except train_lib.TrainingInterrupted as e:
         click.echo(f"\n{e}", err=True)
         sys.exit(130)

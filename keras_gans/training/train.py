@@ -205,6 +205,48 @@ def auto_xla(model_class: type, strategy: tf.distribute.Strategy | None = None) 
     return bool(model_class.xla_on_cpu)
 
 
+def tuned_settings(recipe: recipes.Recipe, image_shape: tuple, strategy: tf.distribute.Strategy,
+                   precision: str | None, xla: bool | None, tune: bool = False,
+                   seed: int | None = None, log: Callable[[str], None] = print) -> tuple:
+    """(precision, xla) with what `keras-gans tune` measured here filled in for
+    those the user left to auto; unchanged when nothing was measured."""
+    from keras_gans.training import tuning
+    open_precision = (precision or "auto") == "auto"
+    if not (open_precision or xla is None):
+        if tune:
+            log("--tune skipped: --precision and --xla are both given.")
+        return precision, xla
+    if strategy.num_replicas_in_sync > 1:
+        if tune:
+            log(f"--tune skipped: it times one device, and this run has "
+                f"{strategy.num_replicas_in_sync} replicas.")
+        return precision, xla
+    batch = recipe.train["batch_size"]
+    if tune:
+        log(f"Tuning {recipe.entry} on this device (batch {batch}): timing each precision "
+            f"and XLA setting ...")
+        result = tuning.tune(recipe, seed=seed or 0, progress=lambda m: log(f"  {m}"))
+        log(tuning.table(result))
+        log(f"Stored in {result['stored']}.")
+        if seed is not None:
+            keras.utils.set_random_seed(int(seed))  # tuning drew numbers; start as untuned
+    else:
+        result = tuning.lookup(recipe.entry, image_shape, batch, warn=log)
+    pick = result and tuning.choose(result, precision, xla)
+    if not pick:
+        return precision, xla
+    chosen = []
+    if open_precision:
+        precision = pick["precision"]
+        chosen.append(f"precision {precision}")
+    if xla is None:
+        xla = pick["xla"]
+        chosen.append(f"XLA {'on' if xla else 'off'}")
+    log(f"Using {' and '.join(chosen)}: the fastest that `keras-gans tune` measured on this "
+        f"device ({pick['ms_per_step']:.1f} ms/step, {pick['date'][:10]}).")
+    return precision, xla
+
+
 def plural(n: int, word: str) -> str:
     """'1 epoch', '2 epochs'."""
     return f"{n} {word}{'' if n == 1 else 's'}"
@@ -213,8 +255,13 @@ def plural(n: int, word: str) -> str:
 def run(recipe: recipes.Recipe, out: str | pathlib.Path, precision: str = "auto",
         seed: int | None = None, verbose: int | str = "auto", log: Callable[[str], None] = print,
         strategy: str | tf.distribute.Strategy = "auto", xla: bool | None = None,
-        tensorboard: bool = True, restart: bool = False) -> tuple:
+        tensorboard: bool = True, restart: bool = False, tune: bool = False) -> tuple:
     """Train `recipe` into run directory `out`; returns (model, RunInfo, History).
+
+    Where `precision` is "auto" or `xla` None, a `keras-gans tune` result
+    stored for this device, entry, image shape and batch decides them (`tune`:
+    measure first); else the static defaults (`precision.auto_policy`,
+    `auto_xla`) do.
 
     A run directory with checkpoints is resumed from the latest (unless
     `restart`). Raises `TrainingDiverged` on a NaN/inf loss and
@@ -231,14 +278,16 @@ def run(recipe: recipes.Recipe, out: str | pathlib.Path, precision: str = "auto"
             f"another pack.")
     if (precision or "auto") == "auto" and cls.auto_precision:
         precision = cls.auto_precision  # e.g. float32 for tiny MLPs (ZooModel.auto_precision)
-    policy = precision_lib.apply(precision)
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
     strat = distribute.make(strategy) if isinstance(strategy, str) else strategy
     chief = distribute.is_chief()
-    xla = auto_xla(cls, strat) if xla is None else bool(xla)
     data = cls.load_data(recipe.data, batch_size=t["batch_size"], image_size=t["image_size"],
                          channels=t["channels"], seed=seed, **data_options(recipe))
+    precision, xla = tuned_settings(recipe, data.image_shape, strat, precision, xla, tune, seed,
+                                    log)
+    policy = precision_lib.apply(precision)
+    xla = auto_xla(cls, strat) if xla is None else bool(xla)
     # The classes the model was built for: none for a model that ignores labels.
     info = RunInfo(out, recipe, data.image_shape,
                    data.num_classes if cls.kind == CONDITIONAL else None, policy, seed)
