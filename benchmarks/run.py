@@ -44,7 +44,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROW_FIELDS = ("entry", "variant", "precision", "xla", "spe", "input", "batch_size",
-              "images_per_s", "ms_per_step", "first_step_s", "timed_steps")
+              "images_per_s", "ms_per_step", "first_step_s", "timed_steps", "gflop_per_step",
+              "gflops_per_s", "peak_gflops", "peak_how", "peak_fraction")
 ENTRY_FIELDS = ("entry", "model", "data", "synthetic", "batch_size", "image_shape",
                 "peak_memory_mb", "memory_kind", "pipeline_ratio", "speedup_vs_baseline",
                 "sampling_images_per_s", "sampling_batch", "rows", "notes")
@@ -112,7 +113,8 @@ def fmt(value, spec):
 def table(results):
     """The human-readable table (one line per measured row)."""
     head = (f"{'entry':<10} {'variant':<28} {'input':<8} {'batch':>5} {'img/s':>9} "
-            f"{'ms/step':>9} {'1st step s':>10} {'vs base':>7} {'peak MB':>8}")
+            f"{'ms/step':>9} {'1st step s':>10} {'vs base':>7} {'peak MB':>8} "
+            f"{'GFLOP/step':>10} {'GFLOP/s':>8} {'of peak':>7}")
     lines = [head, "-" * len(head)]
     for res in results:
         if res.get("error"):
@@ -127,12 +129,16 @@ def table(results):
                 f"{fmt(row['images_per_s'], '9.1f')} {fmt(row['ms_per_step'], '9.2f')} "
                 f"{fmt(row['first_step_s'], '10.2f')} "
                 f"{(fmt(ratio, '6.2f') + 'x') if ratio else '      -':>7} "
-                f"{fmt(res['peak_memory_mb'], '8.0f')}")
+                f"{fmt(res['peak_memory_mb'], '8.0f')} "
+                f"{fmt(row.get('gflop_per_step'), '10.2f')} {fmt(row.get('gflops_per_s'), '8.1f')} "
+                f"{fmt(row.get('peak_fraction') and 100 * row['peak_fraction'], '6.0f') + '%':>7}")
         extra = [f"pipeline/in-memory {res['pipeline_ratio']:.2f}" if res["pipeline_ratio"]
                  else "pipeline check skipped"]
         if res.get("sampling_images_per_s"):
             extra.append(f"SavedModel sampling {res['sampling_images_per_s']:.0f} img/s "
                          f"(batch {res['sampling_batch']})")
+        peaks = dict.fromkeys(r.get("peak_how") for r in res["rows"] if r.get("peak_how"))
+        extra += [f"peak: {h}" for h in peaks]
         extra += res.get("notes", [])
         lines.append(f"{'':<10} " + "; ".join(extra))
     return "\n".join(lines)
@@ -308,41 +314,60 @@ def load_entry_data(recipe, seed=0, synthetic=False):
     return None, shape, num_classes, note
 
 
-def step_timer():
-    """A Keras callback that records the seconds per step of each train-function call."""
-    import keras
+def step_flops(model, batch):
+    """Floating-point operations of one `train_step` on `batch`: the graph of the
+    traced step counted by TensorFlow's profiler (`float_operation`: each op's
+    registered FLOP count from its static shapes; convolutions, their two
+    gradients and matmuls dominate, elementwise ops count one per element)."""
+    import logging
+    import tensorflow as tf
+    from tensorflow.python.profiler import model_analyzer, option_builder
+    spec = tf.nest.map_structure(tf.TensorSpec.from_tensor, batch)
+    graph = tf.function(model.train_step).get_concrete_function(spec).graph
+    options = option_builder.ProfileOptionBuilder(
+        option_builder.ProfileOptionBuilder.float_operation()).with_empty_output().build()
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel(logging.ERROR)  # the profiler's TF1 deprecation notices
+    try:
+        return int(model_analyzer.profile(graph, options=options).total_float_ops)
+    finally:
+        logger.setLevel(level)
 
-    class StepTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.reset()
 
-        def reset(self):
-            self.per_step = []  # seconds per step, one value per execution
-            self.fit_started = None
-            self.first = None
-            self._last_time = None
-            self._last_step = -1
-
-        def on_train_begin(self, logs=None):
-            self.fit_started = time.perf_counter()
-
-        def on_train_batch_begin(self, batch, logs=None):
-            if self._last_time is None:
-                self._last_time = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            # Keras gives numpy logs to a callback that is not async-safe, so
-            # the step has finished when this runs.
-            now = time.perf_counter()
-            if self.first is None:
-                self.first = now - self.fit_started
-            steps = batch - self._last_step
-            self.per_step.append((now - self._last_time) / max(steps, 1))
-            self._last_step = batch
-            self._last_time = now
-
-    return StepTimer()
+def cpu_peak_gflops(policy):
+    """(peak GFLOP/s, how it was found) of this CPU for `policy`: cores x clock x
+    FLOPs a cycle of the widest vector unit the kernels may use."""
+    from keras_gans.training import precision as precision_lib, tuning
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None, "no /proc/cpuinfo"
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
+                  if line.startswith("flags")), [])
+    cap = precision_lib.onednn_isa_cap().upper()
+    wide = "avx512f" in flags and (not cap or cap == "ALL" or "512" in cap or "AMX" in cap
+                                   or "AVX10" in cap)
+    lanes, unit = (16, "AVX-512") if wide else (8, "AVX2") if "avx2" in flags else (4, "SSE")
+    fma = 2 if "fma" in flags else 1
+    per_cycle = lanes * fma * 2  # two FMA pipes a core (Intel since Skylake-SP, AMD since Zen 2)
+    how = (f"{unit}{' FMA' if fma == 2 else ''}: {lanes} fp32 lanes x {fma} x 2 pipes")
+    if policy == "mixed_bfloat16" and precision_lib.cpu_has_native_bf16():
+        per_cycle *= 2  # AVX512-BF16 dot products: two bf16 products a fp32 lane
+        how += " x 2 (bf16 pairs)"
+    mhz, source = None, ""
+    try:
+        khz = pathlib.Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq").read_text()
+        mhz, source = int(khz) / 1000, "cpufreq max"
+    except (OSError, ValueError):
+        values = [float(line.split(":", 1)[1]) for line in text.splitlines()
+                  if line.startswith("cpu MHz")]
+        mhz, source = (max(values), "/proc/cpuinfo cpu MHz") if values else (None, "")
+    if not mhz:
+        return None, how + "; clock unknown"
+    cores = tuning.cpu_count()
+    peak = cores * mhz / 1000 * per_cycle
+    return round(peak, 1), (f"{cores} cores x {mhz / 1000:.2f} GHz ({source}) x {per_cycle} "
+                            f"FLOP/cycle ({how}{'; oneDNN capped at ' + cap if cap else ''})")
 
 
 def measure_entry(entry, args):
@@ -353,6 +378,7 @@ def measure_entry(entry, args):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
     import baseline as baseline_lib
     from keras_gans import export as export_lib, precision as precision_lib, recipes, train
+    from keras_gans.training import tuning
 
     lib_precision, lib_xla, lib_spe = library_defaults()
     recipe = recipes.load(entry)
@@ -435,43 +461,39 @@ def measure_entry(entry, args):
                 keras.mixed_precision.set_global_policy("float32")
             v["model"] = model
         v["dataset"] = pipeline_ds if v["input"] == "pipeline" else memory_ds
-        v["timer"] = step_timer()
-        v["samples"] = []
         v["xla_effective"] = bool(v["model"].jit_compile)
 
-    def fit(v, steps):
-        v["timer"].reset()
-        v["model"].fit(v["dataset"], epochs=1, steps_per_epoch=steps, verbose=0,
-                       callbacks=[v["timer"]], shuffle=False)
-        return v["timer"]
+    # FLOPs a step from each kind of step's graph (zoo step, baseline step),
+    # counted on throwaway float32 copies so the timed models stay untouched.
+    flops = {}
+    try:
+        flops["zoo"] = step_flops(train.compile_model(build("float32"), recipe), batch)
+        if not args.no_baseline:
+            flops["baseline"] = step_flops(baseline_lib.plain_model(build("float32")), batch)
+    except Exception as e:  # noqa: BLE001 - a count is a bonus, never a failure
+        notes.append(f"FLOPs not counted ({type(e).__name__}: {str(e).splitlines()[0][:100]})")
 
-    # ------------------------------------------------ warm-up, first step
-    for v in variants:
-        spe = v["spe"]
-        timer = fit(v, spe * (1 + max(1, -(-args.warmup // spe))))
-        v["first_step_s"] = timer.first
-
-    # ----------------------------------------------- interleaved rounds
-    rounds = max(1, args.rounds)
-    for r in range(rounds):
-        order = variants if r % 2 == 0 else variants[::-1]
-        for v in order:
-            spe = v["spe"]
-            per_round = max(1, -(-args.steps // rounds))
-            executions = max(1, -(-per_round // spe))
-            # One extra execution first: a fresh fit() call sets up its
-            # iterator (and refills a shuffle buffer), which training pays once.
-            timer = fit(v, spe * (executions + 1))
-            v["samples"] += timer.per_step[1:]
+    # Warm-up (the first step's time), then interleaved rounds: the same
+    # timing that `keras-gans tune` uses.
+    tuning.time_interleaved(variants, steps=args.steps, rounds=args.rounds, warmup=args.warmup)
 
     rows = []
+    on_gpu = bool(tf.config.list_logical_devices("GPU"))
     for v in variants:
         ms = statistics.median(v["samples"]) * 1000
+        f = flops.get("baseline" if v["variant"] == "baseline" else "zoo")
+        achieved = f / ms * 1000 / 1e9 if f else None
+        peak, how = (None, "GPU peak not known to this script") if on_gpu else \
+            cpu_peak_gflops(v["precision"])
         rows.append({"entry": entry, "variant": v["variant"], "precision": v["precision"],
                      "xla": v["xla_effective"], "spe": v["spe"], "input": v["input"],
                      "batch_size": batch_size, "images_per_s": round(batch_size / ms * 1000, 2),
                      "ms_per_step": round(ms, 3), "first_step_s": round(v["first_step_s"], 3),
-                     "timed_steps": len(v["samples"]) * v["spe"]})
+                     "timed_steps": len(v["samples"]) * v["spe"],
+                     "gflop_per_step": round(f / 1e9, 3) if f else None,
+                     "gflops_per_s": round(achieved, 1) if achieved else None,
+                     "peak_gflops": peak, "peak_how": how,
+                     "peak_fraction": round(achieved / peak, 3) if achieved and peak else None})
     mem_mb, mem_kind = peak_memory()
 
     pipe = next((r for r in rows if r["input"] == "pipeline"), None)
@@ -493,6 +515,8 @@ def measure_entry(entry, args):
         "pipeline_ratio": pipeline_ratio, "speedup_vs_baseline": speedup,
         "sampling_images_per_s": sampling, "sampling_batch": sample_batch,
         "rows": rows, "notes": notes,
+        "flops_method": "counted from the graph: tf.profiler float_operation over the traced "
+                        "train_step at this batch",
         "environment": {"device": describe_device(), "tensorflow": tf.__version__,
                         "keras": keras.__version__,
                         "library_defaults": {"precision": lib_precision, "xla": str(lib_xla),
