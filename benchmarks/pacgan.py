@@ -21,12 +21,13 @@ import json
 import os
 import pathlib
 import platform
-import subprocess
 import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from run import git_commit  # noqa: E402  (the benchmarks' one commit stamp)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Lin et al. (NeurIPS 2018), Table 1: not quoted here. The table is an image
@@ -38,15 +39,6 @@ PAPER: dict = {}
 def parse_ints(text: str) -> list[int]:
     """'1,2,3' -> [1, 2, 3]."""
     return [int(t) for t in text.split(",") if t.strip()]
-
-
-def git_commit() -> str:
-    """The checkout's commit, or '' outside git."""
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def run_one(mixture: str, pack: int, seed: int, args: argparse.Namespace) -> dict:

@@ -24,13 +24,13 @@ import os
 import pathlib
 import platform
 import shutil
-import subprocess
 import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from run import git_commit  # noqa: E402  (the benchmarks' one commit stamp)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import readme_block  # noqa: E402
@@ -38,14 +38,6 @@ import readme_block  # noqa: E402
 BEGIN = "<!-- srgan-table: python benchmarks/srgan.py --readme writes this block -->"
 END = "<!-- /srgan-table -->"
 CROP = 96  # HR side of each picture crop
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def train_to(recipe, run_dir, steps, args):
