@@ -67,7 +67,7 @@ setup(
         "keras-tuner>=1.4",      # `keras-gans study`: trials, resume and the distributed oracle
     ],
     extras_require={
-        "test": ["pytest", "scikit-learn", "scikit-image"],
+        "test": ["pytest", "pytest-xdist", "scikit-learn", "scikit-image"],
         # unpaired.make_photo_domains cuts its offline CycleGAN domains from the
         # photos scikit-learn ships, and SRGAN's offline data ("photos") are the
         # photos scikit-image ships; optional, as only those need them.

@@ -46,5 +46,6 @@ def test_readme_quick_start_commands_are_the_ci_ones():
     text = README.read_text()
     assert "pip install . && keras-gans train dcgan" in text
     ci = (README.parent / ".ci" / "run").read_text()
-    assert 'pip install -q ".[test]" && python -m pytest -q tests' in ci
-    assert 'pip install ".[test]" && python -m pytest -q tests' in text
+    command = "python -m pytest -q -n 2 --dist loadfile tests"
+    assert f'pip install -q ".[test]" && {command}' in ci
+    assert f'pip install ".[test]" && {command}' in text
