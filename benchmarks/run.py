@@ -45,7 +45,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROW_FIELDS = ("entry", "variant", "precision", "xla", "spe", "input", "batch_size",
               "images_per_s", "ms_per_step", "first_step_s", "timed_steps", "gflop_per_step",
-              "gflops_per_s", "peak_gflops", "peak_how", "peak_fraction")
+              "gflops_per_s", "peak_gflops", "peak_how", "peak_fraction", "matmul_gflops",
+              "matmul_fraction")
 ENTRY_FIELDS = ("entry", "model", "data", "synthetic", "batch_size", "image_shape",
                 "peak_memory_mb", "memory_kind", "pipeline_ratio", "speedup_vs_baseline",
                 "sampling_images_per_s", "sampling_batch", "rows", "notes")
@@ -114,7 +115,7 @@ def table(results):
     """The human-readable table (one line per measured row)."""
     head = (f"{'entry':<10} {'variant':<28} {'input':<8} {'batch':>5} {'img/s':>9} "
             f"{'ms/step':>9} {'1st step s':>10} {'vs base':>7} {'peak MB':>8} "
-            f"{'GFLOP/step':>10} {'GFLOP/s':>8} {'of peak':>7}")
+            f"{'GFLOP/step':>10} {'GFLOP/s':>8} {'of peak':>7} {'of matmul':>9}")
     lines = [head, "-" * len(head)]
     for res in results:
         if res.get("error"):
@@ -131,7 +132,8 @@ def table(results):
                 f"{(fmt(ratio, '6.2f') + 'x') if ratio else '      -':>7} "
                 f"{fmt(res['peak_memory_mb'], '8.0f')} "
                 f"{fmt(row.get('gflop_per_step'), '10.2f')} {fmt(row.get('gflops_per_s'), '8.1f')} "
-                f"{fmt(row.get('peak_fraction') and 100 * row['peak_fraction'], '6.0f') + '%':>7}")
+                f"{fmt(row.get('peak_fraction') and 100 * row['peak_fraction'], '6.0f') + '%':>7} "
+                f"{fmt(row.get('matmul_fraction') and 100 * row['matmul_fraction'], '8.0f') + '%':>9}")
         extra = [f"pipeline/in-memory {res['pipeline_ratio']:.2f}" if res["pipeline_ratio"]
                  else "pipeline check skipped"]
         if res.get("sampling_images_per_s"):
@@ -139,6 +141,9 @@ def table(results):
                          f"(batch {res['sampling_batch']})")
         peaks = dict.fromkeys(r.get("peak_how") for r in res["rows"] if r.get("peak_how"))
         extra += [f"peak: {h}" for h in peaks]
+        mm = dict.fromkeys((r["precision"], r.get("matmul_gflops")) for r in res["rows"]
+                           if r.get("matmul_gflops"))
+        extra += [f"matmul ceiling {p}: {g:.0f} GFLOP/s" for p, g in mm]
         extra += res.get("notes", [])
         lines.append(f"{'':<10} " + "; ".join(extra))
     return "\n".join(lines)
@@ -370,6 +375,24 @@ def cpu_peak_gflops(policy):
                             f"FLOP/cycle ({how}{'; oneDNN capped at ' + cap if cap else ''})")
 
 
+def matmul_ceiling(policy, n=2048, calls=5):
+    """GFLOP/s of one large square matmul in `policy`'s compute dtype: what
+    TensorFlow's best-tuned kernel reaches on this device, a practical ceiling
+    beside the theoretical peak (whose clock a virtual machine may misreport)."""
+    import tensorflow as tf
+    dtype = {"mixed_bfloat16": tf.bfloat16, "mixed_float16": tf.float16}.get(policy, tf.float32)
+    a = tf.cast(tf.random.stateless_normal((n, n), seed=(0, 1)), dtype)
+    b = tf.cast(tf.random.stateless_normal((n, n), seed=(0, 2)), dtype)
+    product = tf.function(lambda x, y: tf.reduce_sum(tf.cast(tf.linalg.matmul(x, y), tf.float32)))
+    product(a, b).numpy()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        product(a, b).numpy()
+        times.append(time.perf_counter() - start)
+    return round(2 * n ** 3 / statistics.median(times) / 1e9, 1)
+
+
 def measure_entry(entry, args):
     import numpy as np
     import tensorflow as tf
@@ -479,12 +502,16 @@ def measure_entry(entry, args):
 
     rows = []
     on_gpu = bool(tf.config.list_logical_devices("GPU"))
+    ceilings = {}
     for v in variants:
         ms = statistics.median(v["samples"]) * 1000
         f = flops.get("baseline" if v["variant"] == "baseline" else "zoo")
         achieved = f / ms * 1000 / 1e9 if f else None
         peak, how = (None, "GPU peak not known to this script") if on_gpu else \
             cpu_peak_gflops(v["precision"])
+        if v["precision"] not in ceilings:
+            ceilings[v["precision"]] = matmul_ceiling(v["precision"])
+        ceiling = ceilings[v["precision"]]
         rows.append({"entry": entry, "variant": v["variant"], "precision": v["precision"],
                      "xla": v["xla_effective"], "spe": v["spe"], "input": v["input"],
                      "batch_size": batch_size, "images_per_s": round(batch_size / ms * 1000, 2),
@@ -493,7 +520,9 @@ def measure_entry(entry, args):
                      "gflop_per_step": round(f / 1e9, 3) if f else None,
                      "gflops_per_s": round(achieved, 1) if achieved else None,
                      "peak_gflops": peak, "peak_how": how,
-                     "peak_fraction": round(achieved / peak, 3) if achieved and peak else None})
+                     "peak_fraction": round(achieved / peak, 3) if achieved and peak else None,
+                     "matmul_gflops": ceiling,
+                     "matmul_fraction": round(achieved / ceiling, 3) if achieved else None})
     mem_mb, mem_kind = peak_memory()
 
     pipe = next((r for r in rows if r["input"] == "pipeline"), None)
