@@ -51,6 +51,8 @@ def test_harness_smoke_writes_documented_json(tmp_path):
         assert set(bench.ROW_FIELDS) <= set(row)
         assert row["images_per_s"] > 0 and row["ms_per_step"] > 0
         assert row["first_step_s"] > 0 and row["timed_steps"] >= 2
+        assert row["gflop_per_step"] > 0 and row["gflops_per_s"] > 0
+        assert row["matmul_fraction"] > 0
 
 
 def test_unknown_entry_is_a_clear_error(capsys):
@@ -74,3 +76,25 @@ def test_unavailable_data_falls_back_to_synthetic_batches():
     model.compile()
     logs = model.train_on_batch(batch, return_dict=True)
     assert all(float(v) == float(v) for v in logs.values())
+
+
+def test_step_flops_count_scales_with_batch_and_covers_every_forward_pass():
+    import keras
+    import tensorflow as tf
+    from keras_gans.training import recipes, train
+    recipe = recipes.load("vanilla").override({"g_hidden": "32,32", "d_hidden": "16,16"})
+    model = train.compile_model(train.build_model(recipe, (28, 28, 1), None, 0), recipe)
+
+    def macs(net):  # multiply-adds of one image through the net's Dense layers
+        return sum(int(layer.kernel.shape[0]) * int(layer.kernel.shape[1])
+                   for layer in net._flatten_layers() if isinstance(layer, keras.layers.Dense))
+
+    counts = {b: bench.step_flops(model, tf.zeros((b, 28, 28, 1))) for b in (8, 16)}
+    assert 1.9 < counts[16] / counts[8] < 2.1  # linear in the batch
+    # at least the forward passes: G twice (D's step, G's step), D three times
+    # (real and fake in D's step, fake in G's), 2 FLOPs a multiply-add
+    forward = 2 * 8 * (2 * macs(model.generator) + 3 * macs(model.discriminator))
+    assert counts[8] > forward
+    peak, how = bench.cpu_peak_gflops("float32")
+    assert peak is None or (peak > 0 and "FLOP/cycle" in how)
+    assert bench.matmul_ceiling("float32", n=256, calls=2) > 0
