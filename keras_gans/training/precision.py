@@ -7,6 +7,10 @@
     AVX512-BF16: 1.5-2.2x faster than float32 on such a CPU); float32 otherwise,
     because bf16 is emulated (slower) and float16 without XLA was ~100x slower.
 
+This is the static table. Where `keras-gans tune ENTRY` has measured this
+device (`keras_gans.training.tuning`), `train` takes its fastest eligible
+candidate instead and says so.
+
 KERAS_GANS_CPU_BF16=1 (or 0) makes `auto` act as if the CPU had (or lacked)
 native bf16, so either path can be tried, and tested, on any machine.
 """
