@@ -76,13 +76,10 @@ def machine_load():
 
 
 def cpu_name():
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    """The CPU's model name (keras_gans.training.tuning's, which imports no TensorFlow)."""
+    sys.path.insert(0, str(ROOT))
+    from keras_gans.training import tuning
+    return tuning.cpu_name()
 
 
 def all_entries():

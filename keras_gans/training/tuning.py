@@ -19,7 +19,8 @@ has shown it equal to float32 (`QUALITY_CHECKED`, with the evidence). The
 others are still timed and shown, marked as not eligible. XLA compiles the
 same float32 or bf16 math, so it is always eligible.
 
-The results live in one JSON file (`cache_path()`), keyed by device, entry,
+Importing this module does not import TensorFlow (the benchmarks' parent
+process reads `cpu_name` from here). The results live in one JSON file (`cache_path()`), keyed by device, entry,
 image shape and batch size, written atomically.
 """
 
@@ -33,8 +34,6 @@ import platform
 import statistics
 import time
 from typing import Any, Callable
-
-from keras_gans import files
 
 CACHE_ENV = "KERAS_GANS_CACHE_DIR"
 CACHE_VERSION = 1
@@ -244,6 +243,7 @@ def lookup(entry: str, image_shape: tuple, batch_size: int,
 
 def store(entry: str, image_shape: tuple, batch_size: int, result: dict) -> pathlib.Path:
     """Add `result` to the cache (atomically: a crash leaves the old file)."""
+    from keras_gans import files  # imports TensorFlow; this module does not at import time
     results = read_cache()
     results.setdefault(device_key(), {})[shape_key(entry, image_shape, batch_size)] = result
 
