@@ -114,3 +114,14 @@ def mirrored_check():
         return result
 
     return run
+
+
+def one_error_line(result, *words):
+    """Assert that a CliRunner `result` failed with exactly one `Error: ...`
+    line, no traceback, naming each of `words`."""
+    assert result.exit_code not in (0, None), result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if "Error" in line]
+    assert len(errors) == 1 and errors[0].startswith("Error: "), result.output
+    for word in words:
+        assert word in errors[0], errors[0]

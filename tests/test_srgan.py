@@ -28,19 +28,12 @@ from keras_gans.nets import srresnet
 from keras_gans.training import recipes
 from keras_gans.training import train as train_lib
 
+from conftest import one_error_line
+
 TINY = {"residual_blocks": "1", "g_filters": "8", "d_filters": "8", "d_dense": "16",
         "content_loss": "auto", "bicubic_skip": "true", "pretrain_steps": "3",
         "batch_size": "4", "image_size": "32", "steps_per_epoch": "1", "log_every": "1",
         "samples": "2", "checkpoint_every": "1"}
-
-
-def one_error_line(result, *words):
-    assert result.exit_code not in (0, None), result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if "Error" in line]
-    assert len(errors) == 1 and errors[0].startswith("Error: "), result.output
-    for word in words:
-        assert word in errors[0], errors[0]
 
 
 # ----------------------------------------------------------------- networks
