@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from keras_gans.core import augment as augment_lib
 from keras_gans.core import latent as latent_lib
 from keras_gans.core.adversarial import Adversarial
-from keras_gans.core.model import LATENT, replica_context
+from keras_gans.core.model import LATENT, all_layers, replica_context
 
 if TYPE_CHECKING:
     from keras_gans.data import ImageData
@@ -90,6 +90,13 @@ class GAN(Adversarial):
             axis (features of points, channels of images; `pack_samples`). The
             discriminator must be built for `packed_shape(image_shape, pack)`,
             and every batch must hold a multiple of `pack` samples. 1: no packing.
+        joint_d: D's step scores the real and the fake batch in one call on
+            their concatenation (fewer, larger kernels) instead of two calls.
+            Exact only for a discriminator that treats each image on its own,
+            so one with batch norm is refused (its statistics would mix the
+            real and the fake batch, which DCGAN's separate batches avoid);
+            with spectral norm, the power iteration then runs once a D step
+            instead of twice. Off: two calls.
     """
 
     kind = LATENT
@@ -101,7 +108,8 @@ class GAN(Adversarial):
                  discriminator: keras.Model | None = None, latent_dim: int = 100,
                  d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
-                 pack: int = 1, reuse_fakes: bool = False, **kwargs: Any) -> None:
+                 pack: int = 1, reuse_fakes: bool = False, joint_d: bool = False,
+                 **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -114,6 +122,16 @@ class GAN(Adversarial):
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.reuse_fakes = bool(reuse_fakes)
+        self.joint_d = bool(joint_d)
+        if self.joint_d:
+            batch_norm = [layer.name for layer in all_layers(discriminator)
+                          if isinstance(layer, keras.layers.BatchNormalization)]
+            if batch_norm:
+                raise ValueError(
+                    f"joint_d scores the real and the fake batch in one call, but this "
+                    f"discriminator has batch norm ({batch_norm[0]}), whose statistics would then "
+                    f"mix the two batches: leave joint_d off, or build D without it (DCGAN "
+                    f"networks: norm=layer or norm=none).")
         self.image_shape = tuple(int(s) for s in generator.output.shape[1:])
         self.pack = check_pack(pack)
         if self.pack > 1:
@@ -140,7 +158,8 @@ class GAN(Adversarial):
     def get_config(self) -> dict:
         return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
-                "pack": self.pack, "reuse_fakes": self.reuse_fakes}
+                "pack": self.pack, "reuse_fakes": self.reuse_fakes,
+                "joint_d": self.joint_d}
 
     # ------------------------------------------------------------- inference
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -238,6 +257,19 @@ class GAN(Adversarial):
         with `pack` > 1, one logit for each group of `pack` consecutive images."""
         return self.discriminator(pack_samples(images, self.pack), training=training)
 
+    def discriminate_both(self, real: tf.Tensor, fake: tf.Tensor, labels: tf.Tensor | None,
+                          training: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
+        """D's logits for the real and the fake batch (both with `labels`):
+        two calls, or with `joint_d` one call on their concatenation, split."""
+        if not self.joint_d:
+            return (self.discriminate(real, labels, training=training),
+                    self.discriminate(fake, labels, training=training))
+        both = None if labels is None else tf.concat([labels, labels], axis=0)
+        logits = self.discriminate(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), both,
+                                   training=training)
+        n = tf.shape(real)[0] // self.pack  # D's outputs for the real batch come first
+        return logits[:n], logits[n:]
+
     def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor | None, z: tf.Tensor,
                            training: bool = True,
                            fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
@@ -245,8 +277,7 @@ class GAN(Adversarial):
         (`reuse_fakes`), else made here."""
         fake = tf.stop_gradient(self.fakes_for(z, labels, training, fake))
         real, fake = self.augment(real, training), self.augment(fake, training)
-        real_logits = self.discriminate(real, labels, training=training)
-        fake_logits = self.discriminate(fake, labels, training=training)
+        real_logits, fake_logits = self.discriminate_both(real, fake, labels, training)
         per_example = self.adversarial_loss.discriminator(real_logits, fake_logits)
         return self.add_penalty(per_example, {"d_real": self.probability(real_logits),
                                               "d_fake": self.probability(fake_logits)},

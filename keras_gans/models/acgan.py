@@ -65,6 +65,10 @@ class ACGAN(ConditionalGAN):
         if float(class_weight) < 0:
             raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
         self.class_weight = float(class_weight)
+        if kwargs.get("joint_d"):
+            raise ValueError("joint_d is not available for ACGAN: its D step scores the real "
+                             "and the fake batch in two calls of its two-headed discriminator; "
+                             "leave joint_d off.")
         super().__init__(**kwargs)
         self.hparams = {**self.hparams, "class_weight": self.class_weight}
 
