@@ -336,6 +336,28 @@ def step_flops(model, batch):
         logger.setLevel(level)
 
 
+def vector_pipes(cpuinfo, wide):
+    """(full-width vector FMA pipes a core, a note on why not 2): two on Intel
+    since Skylake-SP and AMD since Zen 2; AMD's Zen and Zen+ (family 0x17 below
+    model 0x30) split a 256-bit op over 128-bit units, and Zen 4 (family 0x19)
+    runs AVX-512 on 256-bit units, so there one full-width FMA a cycle."""
+    def field(name):
+        return next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                     if line.split(":", 1)[0].strip() == name), "")
+
+    if field("vendor_id") != "AuthenticAMD":
+        return 2, ""
+    try:
+        family, model = int(field("cpu family")), int(field("model"))
+    except ValueError:
+        return 2, ""
+    if family == 0x17 and model < 0x30:
+        return 1, " (AMD Zen/Zen+: 128-bit units)"
+    if family == 0x19 and wide:
+        return 1, " (AMD Zen 4: AVX-512 on 256-bit units)"
+    return 2, ""
+
+
 def cpu_peak_gflops(policy):
     """(peak GFLOP/s, how it was found) of this CPU for `policy`: cores x clock x
     FLOPs a cycle of the widest vector unit the kernels may use."""
@@ -351,8 +373,10 @@ def cpu_peak_gflops(policy):
                                    or "AVX10" in cap)
     lanes, unit = (16, "AVX-512") if wide else (8, "AVX2") if "avx2" in flags else (4, "SSE")
     fma = 2 if "fma" in flags else 1
-    per_cycle = lanes * fma * 2  # two FMA pipes a core (Intel since Skylake-SP, AMD since Zen 2)
-    how = (f"{unit}{' FMA' if fma == 2 else ''}: {lanes} fp32 lanes x {fma} x 2 pipes")
+    pipes, why = vector_pipes(text, wide)
+    per_cycle = lanes * fma * pipes
+    how = (f"{unit}{' FMA' if fma == 2 else ''}: {lanes} fp32 lanes x {fma} x {pipes} "
+           f"pipe{'s' if pipes > 1 else ''}{why}")
     if policy == "mixed_bfloat16" and precision_lib.cpu_has_native_bf16():
         per_cycle *= 2  # AVX512-BF16 dot products: two bf16 products a fp32 lane
         how += " x 2 (bf16 pairs)"

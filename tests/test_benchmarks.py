@@ -98,3 +98,16 @@ def test_step_flops_count_scales_with_batch_and_covers_every_forward_pass():
     peak, how = bench.cpu_peak_gflops("float32")
     assert peak is None or (peak > 0 and "FLOP/cycle" in how)
     assert bench.matmul_ceiling("float32", n=256, calls=2) > 0
+
+
+def test_vector_pipes_follow_the_cpu_generation():
+    """Zen/Zen+ and Zen 4's AVX-512 get one full-width FMA a cycle, other CPUs two."""
+    zen1 = "vendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 1\n"
+    zen2 = "vendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 49\n"
+    zen4 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+    intel = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+    assert bench.vector_pipes(zen1, wide=False)[0] == 1
+    assert bench.vector_pipes(zen2, wide=False)[0] == 2
+    assert bench.vector_pipes(zen4, wide=True)[0] == 1
+    assert bench.vector_pipes(zen4, wide=False)[0] == 2
+    assert bench.vector_pipes(intel, wide=True)[0] == 2
