@@ -435,7 +435,12 @@ def main(argv=None):
             time_recipe(entry, args, k=args.time_steps)
     elif not args.table_only:
         from keras_gans import evaluation
-        extractor = evaluation.inception_extractor() if args.features == "inception" else None
+        from keras_gans.evaluation.inception import InceptionError
+        try:  # before any training: a run must not train for an hour and then fail to score
+            extractor = (evaluation.inception_extractor() if args.features == "inception"
+                         else None)
+        except InceptionError as e:
+            sys.exit(f"quality.py: {e}")
         reals = Reals(extractor, args.n, args.out / "cache")
         entries = [e.strip() for e in args.entries.split(",") if e.strip()]
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]

@@ -144,8 +144,12 @@ def main(argv=None):
 
     started = time.time()
     date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    from keras_gans.evaluation.inception import InceptionError
+    try:  # before building or training anything
+        extractor = scoring.inception_extractor()
+    except InceptionError as e:
+        sys.exit(f"ttq.py: {e}")
     recipe, data, arms = build_arms(args)
-    extractor = scoring.inception_extractor()
     reals, _ = scoring.real_images(recipe.data, data.image_shape, 2 * args.n, seed=args.seed)
     real_a, real_b = reals[:args.n], reals[args.n:2 * args.n]
     stats = metrics.feature_statistics(extractor(real_a)[0])
