@@ -16,7 +16,7 @@ from typing import Any
 
 from keras_gans.core import losses as losses_lib
 from keras_gans.core import penalties as penalties_lib
-from keras_gans.core.model import ZooModel, all_layers
+from keras_gans.core.model import ZooModel, first_batch_norm
 
 
 class Adversarial(ZooModel):
@@ -73,12 +73,11 @@ class Adversarial(ZooModel):
             return
         if not self.penalty_weight >= 0.0:
             raise ValueError(f"penalty_weight must be a number >= 0, not {weight}.")
-        batch_norm = [layer.name for layer in all_layers(self.discriminator)
-                      if isinstance(layer, keras.layers.BatchNormalization)]
+        batch_norm = first_batch_norm(self.discriminator)
         if batch_norm:
             raise ValueError(
                 f"penalty={self.penalty.name} takes D's gradient at each image on its own, but "
-                f"this discriminator has batch norm ({batch_norm[0]}), which ties each image to "
+                f"this discriminator has batch norm ({batch_norm}), which ties each image to "
                 f"the rest of the batch: build D without it (DCGAN networks: norm=layer or "
                 f"norm=none, e.g. --norm layer).")
         if self.penalty.random and not hasattr(self, "penalty_seed"):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from keras_gans.core import augment as augment_lib
 from keras_gans.core import latent as latent_lib
 from keras_gans.core.adversarial import Adversarial
-from keras_gans.core.model import LATENT, all_layers, replica_context
+from keras_gans.core.model import LATENT, first_batch_norm, replica_context
 
 if TYPE_CHECKING:
     from keras_gans.data import ImageData
@@ -124,12 +124,11 @@ class GAN(Adversarial):
         self.reuse_fakes = bool(reuse_fakes)
         self.joint_d = bool(joint_d)
         if self.joint_d:
-            batch_norm = [layer.name for layer in all_layers(discriminator)
-                          if isinstance(layer, keras.layers.BatchNormalization)]
+            batch_norm = first_batch_norm(discriminator)
             if batch_norm:
                 raise ValueError(
                     f"joint_d scores the real and the fake batch in one call, but this "
-                    f"discriminator has batch norm ({batch_norm[0]}), whose statistics would then "
+                    f"discriminator has batch norm ({batch_norm}), whose statistics would then "
                     f"mix the two batches: leave joint_d off, or build D without it (DCGAN "
                     f"networks: norm=layer or norm=none).")
         self.image_shape = tuple(int(s) for s in generator.output.shape[1:])

@@ -59,6 +59,13 @@ def all_layers(model: keras.layers.Layer) -> list:
     return found
 
 
+def first_batch_norm(model: keras.layers.Layer) -> str | None:
+    """The name of the first batch-norm layer in `model` (nested models too),
+    or None: for options that need a network treating each image on its own."""
+    return next((layer.name for layer in all_layers(model)
+                 if isinstance(layer, keras.layers.BatchNormalization)), None)
+
+
 def uses_float16(model: keras.layers.Layer) -> bool:
     """True when any layer of `model` computes in float16 (needs loss scaling)."""
     return any(getattr(layer.dtype_policy, "compute_dtype", None) == "float16"
