@@ -77,6 +77,11 @@ def test_pairs_are_random_hr_crops_and_their_bicubic_downscaling():
     assert -1.0 <= float(tf.reduce_min(hr)) and float(tf.reduce_max(hr)) <= 1.0
     # Held-out photos are whole, cut to the scale, and none is trained on.
     assert not set(paired.PHOTOS_TRAIN) & set(paired.PHOTOS_TEST)
+    train = paired.photo_arrays("train")
+    assert len(train) == len(paired.PHOTOS_TRAIN)
+    assert all(a.dtype == np.uint8 and a.ndim == 3 and a.shape[-1] == 3 for a in train)
+    for held_out in paired.photo_arrays("test"):  # (by content too: chelsea is also `cat`)
+        assert not any(a.shape == held_out.shape and np.array_equal(a, held_out) for a in train)
     pairs = paired.test_pairs("photos", 4)
     assert len(pairs) == len(paired.PHOTOS_TEST)
     for (lo, hi), img in zip(pairs, paired.photo_arrays("test")):
@@ -110,6 +115,29 @@ def test_srresnet_beats_bicubic_on_held_out_photos_after_short_training():
     bicubic = superres.measure(superres.bicubic(4), pairs, 4)
     assert sr["psnr"] > bicubic["psnr"] + 0.15, (sr["psnr"], bicubic["psnr"])
     assert int(model.sr_step.numpy()) == 400
+
+
+def test_phase_one_schedule_sets_g_rate_by_the_step_counter_across_fits():
+    """G's rate in phase 1 is `pretrain_lr`, decays linearly from
+    `pretrain_decay_start`, and is G's compiled rate again in phase 2; a second
+    `fit()` (as after a resume) goes on from the step counter."""
+    model = SRGAN(image_shape=(16, 16, 3), scale=2, residual_blocks=1, g_filters=4,
+                  d_filters=4, d_dense=8, pretrain_steps=4, content_loss="mse",
+                  pretrain_lr=1e-2, pretrain_decay_start=0.5, seed=0)
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-4))
+    rates = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: rates.append(
+        float(keras.ops.convert_to_numpy(model.g_optimizer.learning_rate))))
+    hr = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3)).astype("float32")
+    data = tf.data.Dataset.from_tensors((paired.downscale(hr, 2), hr)).repeat()
+    model.fit(data, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[record])
+    model.fit(data, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[record])
+    # Steps 0-1 at the full rate, 2-3 decaying (4 would be zero), 4-5 phase 2.
+    np.testing.assert_allclose(rates, [1e-2, 1e-2, 1e-2, 5e-3, 1e-3, 1e-3], rtol=1e-5)
+    assert int(model.sr_step.numpy()) == 6
+    with pytest.raises(ValueError, match="set one of them to 1"):
+        SRGAN(image_shape=(16, 16, 3), scale=2, residual_blocks=1, g_filters=4, d_filters=4,
+              d_dense=8, content_loss="mse", pretrain_decay_start=0.5, lr_decay_start=0.5)
 
 
 # ------------------------------------------- a tiny run, resumed over phases

@@ -9,8 +9,9 @@ The dataset yields `(lr, hr)` batches in [-1, 1], LR `crop/scale` px square.
 Sources:
 
     "photos"   offline: photos that scikit-image ships (`skimage.data`, no
-               download), with a fixed split: `PHOTOS_TRAIN` to train on,
-               `PHOTOS_TEST` held out for evaluation (grey ones repeated to RGB)
+               download) and scikit-learn's two sample photos, with a fixed
+               split: `PHOTOS_TRAIN` to train on, `PHOTOS_TEST` held out for
+               evaluation (grey ones repeated to RGB)
     "div2k"    tensorflow-datasets' DIV2K (the standard SR training set: 800
                train, 100 validation 2K photos; downloads ~4 GB on first use);
                its HR images, with our own bicubic LR
@@ -34,10 +35,14 @@ import tensorflow as tf
 
 from keras_gans.data.common import IMAGE_SUFFIXES, DataError, ImageData
 
-# scikit-image's photos (`skimage.data.<name>()`), all shipped with the package.
-# Training: natural and microscope/astronomy photos, textures, documents.
+# scikit-image's photos (`skimage.data.<name>()`, the left view of
+# `stereo_motorcycle`) and scikit-learn's (`load_sample_image`: "china",
+# "flower"), all shipped with the packages. Training: natural and
+# microscope/astronomy photos, textures, documents.
 PHOTOS_TRAIN = ("astronaut", "coffee", "hubble_deep_field", "immunohistochemistry", "retina",
-                "moon", "brick", "grass", "gravel", "coins", "cell", "clock", "page", "text")
+                "moon", "brick", "grass", "gravel", "coins", "cell", "clock", "page", "text",
+                "stereo_motorcycle", "china", "flower")
+SKLEARN_PHOTOS = ("china", "flower")
 # Held out: the cat (`chelsea`, also `skimage.data.cat`), the rocket launch and
 # the cameraman (grey, repeated to RGB).
 PHOTOS_TEST = ("chelsea", "rocket", "camera")
@@ -59,13 +64,22 @@ class PairedImageData(ImageData):
 
 
 def _skimage_photo(name: str) -> np.ndarray:
+    """One offline photo by name (see `PHOTOS_TRAIN`) as uint8 HxWx3."""
     try:
         from skimage import data as skdata
+        if name in SKLEARN_PHOTOS:
+            from sklearn.datasets import load_sample_image
     except ImportError:
-        raise DataError("The offline super-resolution photos come from scikit-image, which "
-                        "keras-gans does not install: pip install scikit-image (or "
-                        "keras-gans[photos]), or pass --data FOLDER.") from None
-    img = np.asarray(getattr(skdata, name)())
+        raise DataError("The offline super-resolution photos come from scikit-image and "
+                        "scikit-learn, which keras-gans does not install: pip install "
+                        "scikit-image scikit-learn (or keras-gans[photos]), or pass "
+                        "--data FOLDER.") from None
+    if name in SKLEARN_PHOTOS:
+        img = np.asarray(load_sample_image(f"{name}.jpg"))
+    elif name == "stereo_motorcycle":
+        img = np.asarray(skdata.stereo_motorcycle()[0])  # (left, right, disparity)
+    else:
+        img = np.asarray(getattr(skdata, name)())
     if img.dtype == bool:
         img = img.astype(np.uint8) * 255
     if img.ndim == 2:

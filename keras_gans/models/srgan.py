@@ -82,6 +82,32 @@ class PhaseBoundary(keras.callbacks.Callback):
             model.make_train_function()
 
 
+class PretrainSchedule(keras.callbacks.Callback):
+    """G's learning rate in phase 1 (`SRGAN.fit` adds it): `pretrain_lr` for
+    the first `pretrain_decay_start` fraction of `pretrain_steps`, then falling
+    linearly towards zero at the phase boundary; from the first phase-2 step
+    on, G's compiled rate again. The position is read from the checkpointed
+    `sr_step`, so a resumed run continues the same schedule."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.restored = False
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        model = self.model
+        if not model.pretrain_scheduled:
+            return
+        from keras_gans.training.schedules import linear_decay_factor
+        step = int(keras.ops.convert_to_numpy(model.sr_step))
+        if step < model.pretrain_steps:
+            model.g_optimizer.learning_rate = model.pretrain_rate() * linear_decay_factor(
+                step, model.pretrain_steps, model.pretrain_decay_start)
+            self.restored = False
+        elif not self.restored:  # (a checkpoint may hold phase 1's last, decayed rate)
+            model.g_optimizer.learning_rate = model.initial_learning_rates["g_optimizer"]
+            self.restored = True
+
+
 class SRGAN(Translator):
     """Single-image super-resolution by 2 or 4 (`scale`).
 
@@ -105,6 +131,12 @@ class SRGAN(Translator):
         bicubic_skip: G adds its output to the bicubic upscaling of its input
             (not in the paper; see `keras_gans.nets.srresnet.srresnet`), so it
             starts as good as bicubic: what a short CPU training needs.
+        pretrain_lr: G's learning rate in phase 1 (0: G's compiled rate, as
+            in the paper, which keeps 1e-4 throughout).
+        pretrain_decay_start: fraction of phase 1 at `pretrain_lr` before it
+            falls linearly towards zero at the phase boundary (1: no decay, the
+            paper); phase 2 starts again at G's compiled rate. Not with
+            `lr_decay_start` < 1, which schedules the whole run.
         loss: adversarial loss from `keras_gans.core.losses` ("non_saturating").
         seed, lr_decay_start: see `ZooModel`.
     """
@@ -122,7 +154,8 @@ class SRGAN(Translator):
                  residual_blocks: int = 16, g_filters: int = 64, d_filters: int = 64,
                  d_dense: int = 1024, pretrain_steps: int = 1000, content_loss: str = "auto",
                  vgg_weights: str = "imagenet", adversarial_weight: float = 1e-3,
-                 bicubic_skip: bool = False,
+                 bicubic_skip: bool = False, pretrain_lr: float = 0.0,
+                 pretrain_decay_start: float = 1.0,
                  loss: str = "non_saturating", seed: int | None = None, **kwargs: Any):
         image_shape = tuple(int(s) for s in image_shape)
         scale = srresnet.check_scale(scale)
@@ -136,13 +169,21 @@ class SRGAN(Translator):
                              f"{content_loss!r}.")
         if int(pretrain_steps) < 0 or float(adversarial_weight) < 0:
             raise ValueError("pretrain_steps and adversarial_weight must be 0 or more.")
+        if float(pretrain_lr) < 0 or not 0.0 <= float(pretrain_decay_start) <= 1.0:
+            raise ValueError(f"pretrain_lr must be 0 (G's rate) or more and pretrain_decay_start "
+                             f"a fraction in [0, 1], not {pretrain_lr} and "
+                             f"{pretrain_decay_start}.")
+        if float(pretrain_decay_start) < 1.0 and float(kwargs.get("lr_decay_start", 1.0)) < 1.0:
+            raise ValueError("pretrain_decay_start schedules phase 1 and lr_decay_start the whole "
+                             "run: set one of them to 1.")
         self.hparams = dict(image_shape=image_shape, scale=scale,
                             residual_blocks=int(residual_blocks), g_filters=int(g_filters),
                             d_filters=int(d_filters), d_dense=int(d_dense),
                             pretrain_steps=int(pretrain_steps), content_loss=str(content_loss),
                             vgg_weights=str(vgg_weights),
                             adversarial_weight=float(adversarial_weight),
-                            bicubic_skip=bool(bicubic_skip))
+                            bicubic_skip=bool(bicubic_skip), pretrain_lr=float(pretrain_lr),
+                            pretrain_decay_start=float(pretrain_decay_start))
         g = srresnet.srresnet(scale, g_filters, residual_blocks, image_shape[-1],
                               bicubic_skip=bool(bicubic_skip))
         d = srresnet.discriminator(d_filters, d_dense, image_shape[-1])
@@ -150,6 +191,8 @@ class SRGAN(Translator):
         self.scale = scale
         self.pretrain_steps = int(pretrain_steps)
         self.adversarial_weight = float(adversarial_weight)
+        self.pretrain_lr = float(pretrain_lr)
+        self.pretrain_decay_start = float(pretrain_decay_start)
         # The step counter that decides the phase; checkpointed with the weights.
         self.sr_step = self.add_weight(name="sr_step", shape=(), dtype="int64",
                                        initializer="zeros", trainable=False,
@@ -280,6 +323,15 @@ class SRGAN(Translator):
         from the step counter `sr_step`."""
         return int(keras.ops.convert_to_numpy(self.sr_step)) < self.pretrain_steps
 
+    @property
+    def pretrain_scheduled(self) -> bool:
+        """Whether phase 1 has its own learning-rate schedule (`PretrainSchedule`)."""
+        return self.pretrain_lr > 0 or self.pretrain_decay_start < 1.0
+
+    def pretrain_rate(self) -> float:
+        """G's base learning rate in phase 1: `pretrain_lr`, or G's compiled rate."""
+        return self.pretrain_lr or self.initial_learning_rates["g_optimizer"]
+
     def make_train_function(self, force: bool = False) -> Any:
         # The phase is a Python choice made when the step is traced (a
         # tf.cond around the updates would put tf.distribute's gradient
@@ -295,11 +347,13 @@ class SRGAN(Translator):
 
     def fit(self, *args: Any, callbacks: list | None = None,
             **kwargs: Any) -> keras.callbacks.History:
-        """`keras.Model.fit`, with the callback that switches from phase 1 to
-        phase 2 at `pretrain_steps` (`PhaseBoundary`) added."""
+        """`keras.Model.fit`, with the callbacks that switch from phase 1 to
+        phase 2 at `pretrain_steps` (`PhaseBoundary`) and set G's rate in
+        phase 1 (`PretrainSchedule`) added."""
         callbacks = list(callbacks or [])
-        if not any(isinstance(c, PhaseBoundary) for c in callbacks):
-            callbacks.insert(0, PhaseBoundary())
+        for kind in (PretrainSchedule, PhaseBoundary):
+            if not any(isinstance(c, kind) for c in callbacks):
+                callbacks.insert(0, kind())
         return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
