@@ -57,6 +57,30 @@ def pack_samples(x: tf.Tensor, pack: int) -> tf.Tensor:
     return tf.reshape(grouped, [-1, *tail[:-1], pack * tail[-1]])
 
 
+def check_rampup(rampup: Any) -> float:
+    """`ema_rampup` as a float >= 0, or a ValueError saying what it takes."""
+    try:
+        value = float(rampup or 0.0)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0.0:
+        raise ValueError(f"ema_rampup is the share of G's steps so far that the moving average "
+                         f"may span, a number >= 0 (e.g. 0.5; 0 for TensorFlow's warm-up), not "
+                         f"{rampup!r}.")
+    return value
+
+
+def ema_decay_at(step: Any, decay: float, rampup: float = 0.0) -> tf.Tensor:
+    """The moving average's decay after G's `step`-th update: `decay` once
+    warmed up. rampup 0: min(decay, (1 + t) / (10 + t)) (TensorFlow's
+    `ExponentialMovingAverage` with `num_updates`); rampup r > 0: the window
+    1 / (1 - decay) capped at r * t steps, so min(decay, 1 - 1 / max(1, r * t))."""
+    t = tf.cast(step, tf.float32)
+    if not rampup:
+        return tf.minimum(decay, (1.0 + t) / (10.0 + t))
+    return tf.minimum(decay, 1.0 - 1.0 / tf.maximum(1.0, rampup * t))
+
+
 class GAN(Adversarial):
     """Base class of the latent GANs: a generator G(z) and a discriminator
     trained against each other by `fit()`.
@@ -75,8 +99,15 @@ class GAN(Adversarial):
             "translation,cutout"; "" for none.
         ema_decay: keep an exponential moving average of G's weights
             (Yazici et al., ICLR 2019) with this decay, e.g. 0.999, and sample,
-            evaluate and export with it; 0 for none. The average warms up as
-            min(decay, (1 + t) / (10 + t)) over G's steps t.
+            evaluate and export with it; 0 for none. See `ema_rampup` for
+            how the average warms up.
+        ema_rampup: how the average's window, 1 / (1 - decay) G steps, grows
+            over G's steps t (`ema_decay_at`). 0: TensorFlow's warm-up
+            min(decay, (1 + t) / (10 + t)), whose window is about t / 9, so a
+            decay above 0.999 only takes hold after 9,000+ steps (at 10,000
+            steps 0.9995 and 0.999 give the same average). r > 0: the window
+            is min(1 / (1 - decay), r * t): at most the last r-th share of
+            the steps so far (StyleGAN's `ema_rampup` has the same role).
         lr_decay_start: fraction of a `keras-gans train` run at the base
             learning rates, after which both decay linearly to zero by the last
             step (`keras_gans.training.schedules.LinearDecay`); 1 for constant rates.
@@ -109,7 +140,7 @@ class GAN(Adversarial):
                  d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
                  pack: int = 1, reuse_fakes: bool = False, joint_d: bool = False,
-                 **kwargs: Any) -> None:
+                 ema_rampup: float = 0.0, **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -146,6 +177,7 @@ class GAN(Adversarial):
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1) (e.g. 0.999; 0 for none), got "
                              f"{ema_decay}.")
+        self.ema_rampup = check_rampup(ema_rampup)
         self.generator_ema = None
         if self.ema_decay:
             self.generator_ema = keras.models.clone_model(generator)
@@ -157,6 +189,7 @@ class GAN(Adversarial):
     def get_config(self) -> dict:
         return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
+                "ema_rampup": self.ema_rampup,
                 "pack": self.pack, "reuse_fakes": self.reuse_fakes,
                 "joint_d": self.joint_d}
 
@@ -179,8 +212,7 @@ class GAN(Adversarial):
         included) towards G's: w_ema <- d * w_ema + (1 - d) * w."""
         if self.generator_ema is None:
             return
-        t = tf.cast(self.g_optimizer.iterations, tf.float32)
-        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        decay = ema_decay_at(self.g_optimizer.iterations, self.ema_decay, self.ema_rampup)
         # The tf.Variables behind Keras's (distributed ones under a strategy).
         pairs = [(a.value, v.value) for a, v in zip(self.generator_ema.weights,
                                                       self.generator.weights)]
