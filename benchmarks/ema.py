@@ -161,8 +161,10 @@ def score(entry, seed, args, variants, reals, extractor):
     kept = [tuple(float(x) for x in v) for v in saved["variants"]]
     wall = float(saved["train_wall_s"]) if wall is None else wall
     model, info = train_lib.load_run(run_dir)
-    real, f_real, floor, half = reals.get(info.recipe.data, tuple(info.image_shape))
     classifier = quality.classifier_for(info)
+    if extractor is None:  # --features classifier
+        extractor = reals.extractor = classifier
+    real, f_real, floor, half = reals.get(info.recipe.data, tuple(info.image_shape))
     num_classes = int(classifier.info["num_classes"])
     real_freq = metrics.class_frequencies(classifier(real)[1].argmax(1), num_classes)
     conditional = hasattr(model, "num_classes")
@@ -274,6 +276,9 @@ def main(argv=None):
     parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
     parser.add_argument("--readme", action="store_const", const=ROOT / "README.md",
                         help="also paste the table into README.md")
+    parser.add_argument("--features", choices=("inception", "classifier"), default="inception",
+                        help="features of FID/KID [inception]; classifier: the domain "
+                             "classifier's (a quick check that needs no Inception weights)")
     args = parser.parse_args(argv)
     if args.set and not args.tag:
         parser.error("--set changes the recipe: name the run with --tag")
@@ -290,7 +295,8 @@ def main(argv=None):
         if own[0] and own not in variants:
             variants.insert(0, own)  # the recipe's own average, as a check and a baseline
         try:
-            extractor = evaluation.inception_extractor()
+            extractor = (evaluation.inception_extractor() if args.features == "inception"
+                         else None)  # the classifier's: made for the run's data, below
         except InceptionError as e:
             sys.exit(f"ema.py: {e}")
         reals = quality.Reals(extractor, args.n, args.out / "cache")

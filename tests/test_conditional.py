@@ -355,3 +355,29 @@ def test_runs_through_the_base_machinery(cls):
         assert set(model.evaluate(ds, verbose=0, return_dict=True)) >= {"d_loss", "g_loss"}
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def test_acgan_without_classifying_fakes_trains_its_classifier_on_real_images_only():
+    """classify_fakes=False: D's class term is twice the real images' cross-entropy,
+    whatever the fakes are; the paper's D adds the fakes' own term."""
+    import tensorflow as tf
+    from keras_gans.models.acgan import class_cross_entropy
+    real = tf.random.uniform((8, 28, 28, 1), -1.0, 1.0, seed=0)
+    labels = tf.constant(np.arange(8) % NUM_CLASSES, tf.int32)
+    z = tf.random.normal((8, TINY["latent_dim"]), seed=1)
+    paper = keras_gans.ACGAN(num_classes=NUM_CLASSES, seed=1, **TINY)
+    real_only = keras_gans.ACGAN(num_classes=NUM_CLASSES, seed=1, classify_fakes=False, **TINY)
+    real_only.set_weights(paper.get_weights())
+    assert real_only.get_config()["classify_fakes"] is False
+    fake = paper.generator([z, labels], training=False)
+    source_real, classes_real = paper.discriminator(real, training=False)
+    source_fake, classes_fake = paper.discriminator(fake, training=False)
+    adv = paper.adversarial_loss.discriminator(source_real, source_fake)
+    ce_real = class_cross_entropy(classes_real, labels)
+    ce_fake = class_cross_entropy(classes_fake, labels)
+    got_paper, _ = paper.discriminator_loss(real, labels, z, training=False)
+    got_real_only, _ = real_only.discriminator_loss(real, labels, z, training=False)
+    np.testing.assert_allclose(got_paper.numpy(), (adv + ce_real + ce_fake).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(got_real_only.numpy(), (adv + 2 * ce_real).numpy(), rtol=1e-5)
+    with pytest.raises(ValueError, match="classify_fakes is true"):
+        keras_gans.ACGAN(num_classes=NUM_CLASSES, classify_fakes="no", **TINY)

@@ -122,6 +122,33 @@ def test_conditional_models_sample_from_the_average_too(mnist):
                                    atol=1e-6)
 
 
+def test_ema_rampup_lets_a_long_average_take_hold():
+    """TF's warm-up caps the window near t / 9 steps, so after 2,000 steps
+    0.9995 and 0.999 are the same average; a ramp-up of r caps it at r * t."""
+    from keras_gans.core.gan import ema_decay_at
+    at = lambda t, d, r=0.0: float(ema_decay_at(t, d, r))  # noqa: E731
+    assert at(2000, 0.9995) == pytest.approx(at(2000, 0.999)) == pytest.approx(2001 / 2010)
+    assert at(2000, 0.9995, 0.5) == pytest.approx(1 - 1 / 1000)      # window 0.5 * t
+    assert at(8000, 0.9995, 0.5) == pytest.approx(0.9995)             # the decay, once ramped
+    assert at(0, 0.999, 0.5) == 0.0                                   # starts as a copy of G
+    gan = keras_gans.DCGAN(**TINY, ema_decay=0.9995, ema_rampup=0.5)
+    assert gan.get_config()["ema_rampup"] == 0.5
+    gan.compile()
+    before = [w.numpy() for w in gan.generator_ema.weights]
+    for w in gan.generator.weights:
+        w.assign(w.numpy() + 1.0)
+    gan.g_optimizer.iterations.assign(2000)
+    gan.update_ema()
+    for b, w, e in zip(before, gan.generator.weights, gan.generator_ema.weights):
+        np.testing.assert_allclose(e.numpy(), 0.999 * b + 0.001 * w.numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("bad", [-0.5, "soon"])
+def test_ema_rampup_is_checked(bad):
+    with pytest.raises(ValueError, match="ema_rampup is the share of G's steps"):
+        keras_gans.DCGAN(**TINY, ema_decay=0.999, ema_rampup=bad)
+
+
 def test_ema_decay_is_checked():
     with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\)"):
         keras_gans.DCGAN(**TINY, ema_decay=1.5)

@@ -16,6 +16,12 @@ of `keras_gans.core.losses`) and the class terms are cross-entropies weighted by
     D loss = adv_D(real, fake) + class_weight * (CE(real, c) + CE(fake, c))
     G loss = adv_G(fake)       + class_weight * CE(fake, c).
 
+`classify_fakes=False` (not the paper's) drops D's class term on the fakes
+and counts the real one twice, so D's classifier learns from real images only
+and the class term keeps its weight; G's loss is unchanged. The Keras ACGAN
+example trains its D this way, so that D is not also rewarded for making G's
+images easy to classify.
+
 Networks: ConditionalGAN's generator, a DCGAN generator fed [z, one-hot(c)],
 and the DCGAN discriminator's convolutional trunk with two heads (one source
 logit, `num_classes` class logits; `keras_gans.nets.conditional`).
@@ -48,6 +54,9 @@ class ACGAN(ConditionalGAN):
 
     Args:
         class_weight: weight of the class log-likelihood terms (1 in the paper).
+        classify_fakes: D's class term covers the fakes as well as the real
+            images (the paper's L_C, True), or only the real ones, counted
+            twice (False).
         **kwargs: image_shape, num_classes, latent_dim, g_filters, d_filters: see
             `ConditionalGAN`; d_steps, loss, seed, augment, ema_decay,
             lr_decay_start: see `keras_gans.GAN`.
@@ -61,16 +70,21 @@ class ACGAN(ConditionalGAN):
     metric_names = ConditionalGAN.metric_names + ("class_loss", "acc_real", "acc_fake")
     discriminator_network = staticmethod(conditional.two_headed_discriminator)
 
-    def __init__(self, class_weight: float = 1.0, **kwargs):
+    def __init__(self, class_weight: float = 1.0, classify_fakes: bool = True, **kwargs):
         if float(class_weight) < 0:
             raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
+        if not isinstance(classify_fakes, bool):
+            raise ValueError(f"classify_fakes is true (the paper's: D's class term covers the "
+                             f"fakes too) or false (real images only), not {classify_fakes!r}.")
         self.class_weight = float(class_weight)
+        self.classify_fakes = classify_fakes
         if kwargs.get("joint_d"):
             raise ValueError("joint_d is not available for ACGAN: its D step scores the real "
                              "and the fake batch in two calls of its two-headed discriminator; "
                              "leave joint_d off.")
         super().__init__(**kwargs)
-        self.hparams = {**self.hparams, "class_weight": self.class_weight}
+        self.hparams = {**self.hparams, "class_weight": self.class_weight,
+                        "classify_fakes": self.classify_fakes}
 
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
                      training: bool = True) -> tf.Tensor:
@@ -90,8 +104,9 @@ class ACGAN(ConditionalGAN):
         fake_source, fake_classes = self.discriminator(fake, training=training)
         real_ce = class_cross_entropy(real_classes, labels)
         fake_ce = class_cross_entropy(fake_classes, labels)
+        class_term = real_ce + fake_ce if self.classify_fakes else 2.0 * real_ce
         per_example = (self.adversarial_loss.discriminator(real_source, fake_source)
-                       + self.class_weight * (real_ce + fake_ce))
+                       + self.class_weight * class_term)
         # A penalty is on the source head (the real/fake critic) alone.
         return self.add_penalty(per_example, {
             "d_real": self.probability(real_source), "d_fake": self.probability(fake_source),
