@@ -182,3 +182,20 @@ def test_linear_lr_decay_for_latent_gans_in_a_training_run(tmp_path):
     assert float(constant.g_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
     with pytest.raises(ValueError, match=r"lr_decay_start is a fraction of training"):
         keras_gans.DCGAN(**TINY, lr_decay_start=2)
+
+
+# ------------------------------------------------------------------ D dropout
+def test_d_dropout_drops_only_in_training_and_is_checked():
+    gan = keras_gans.DCGAN(**TINY, d_dropout=0.3)
+    assert gan.get_config()["d_dropout"] == 0.3
+    assert [l.rate for l in gan.discriminator.layers
+            if isinstance(l, keras.layers.Dropout)] == [0.3, 0.3]   # after each convolution
+    x = tf.random.uniform((16, 28, 28, 1), -1.0, 1.0, seed=2)
+    a, b = (gan.discriminator(x, training=True).numpy() for _ in range(2))
+    assert not np.allclose(a, b)                                     # a fresh mask each call
+    np.testing.assert_array_equal(gan.discriminator(x, training=False).numpy(),
+                                  gan.discriminator(x, training=False).numpy())
+    assert not any(isinstance(l, keras.layers.Dropout)
+                   for l in keras_gans.DCGAN(**TINY).discriminator.layers)  # off by default
+    with pytest.raises(ValueError, match=r"d_dropout is the rate .* not 1.0"):
+        keras_gans.DCGAN(**TINY, d_dropout=1.0)

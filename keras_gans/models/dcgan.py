@@ -28,6 +28,8 @@ class DCGAN(GAN):
         norm: D's normalisation: "batch" (the paper's), "layer" (per image, for
             a gradient penalty such as WGAN-GP's) or "none".
         spectral_norm: spectrally normalise D's weights (Miyato et al. 2018).
+        d_dropout: dropout at this rate after each of D's convolutions (not the
+            paper's; against D memorising a small data set), 0 for none.
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
             see `keras_gans.GAN` (with pack m, D takes m images stacked along
             the channels).
@@ -35,13 +37,15 @@ class DCGAN(GAN):
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
                  g_filters: int = 64, d_filters: int = 64, norm: str = "batch",
-                 spectral_norm: bool = False, **kwargs):
+                 spectral_norm: bool = False, d_dropout: float = 0.0, **kwargs):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
-                            norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm))
+                            norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm),
+                            d_dropout=dcgan.check_dropout(d_dropout))
         super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
                          dcgan.dcgan_discriminator(image_shape, d_filters, norm=norm,
-                                                   spectral_norm=spectral_norm, extra_channels=(
+                                                   spectral_norm=spectral_norm,
+                                                   dropout=d_dropout, extra_channels=(
                              packed_shape(image_shape, kwargs.get("pack", 1))[-1]
                              - image_shape[-1])),
                          latent_dim=latent_dim, **kwargs)

@@ -89,6 +89,18 @@ def _norm_layer(norm: str) -> layers.Layer | None:
     return None
 
 
+def check_dropout(rate) -> float:
+    """`rate` as a float in [0, 1), or a ValueError saying what it takes."""
+    try:
+        value = float(rate or 0.0)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"d_dropout is the rate of dropout after each of D's convolutions, a "
+                         f"number in [0, 1) (e.g. 0.3; 0 for none), not {rate!r}.")
+    return value
+
+
 def maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
     """`layer` wrapped in `keras.layers.SpectralNormalization` when
     `spectral_norm`, else `layer` itself."""
@@ -99,9 +111,10 @@ def maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
                                         name=f"sn_{layer.name}") if spectral_norm else layer
 
 
-def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool):
+def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool,
+                dropout: float = 0.0):
     """D's strided 5x5 convolutions with LeakyReLU(0.2), normalised after the
-    first, flattened."""
+    first, each followed by dropout at rate `dropout` (0: none), flattened."""
     h, width = x, filters
     for i in range(ups):
         normed = i > 0 and norm != "none"
@@ -112,24 +125,30 @@ def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool):
         if normed:
             h = _norm_layer(norm)(h)
         h = layers.LeakyReLU(0.2)(h)
+        if dropout:
+            h = layers.Dropout(dropout, name=f"dropout{i + 1}")(h)
         width *= 2
     return layers.Flatten()(h)
 
 
 def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                         name: str = "discriminator", extra_channels: int = 0,
-                        norm: str = "batch", spectral_norm: bool = False) -> keras.Model:
+                        norm: str = "batch", spectral_norm: bool = False,
+                        dropout: float = 0.0) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a
     conditional model's label maps). `norm`: "batch" (the paper's), "layer"
     (per image, over each layer's whole feature map) or "none";
     `spectral_norm`: wrap every convolution and the logit layer in
-    `keras.layers.SpectralNormalization` (SN-GAN)."""
+    `keras.layers.SpectralNormalization` (SN-GAN); `dropout`: a dropout
+    layer at this rate after each convolution's activation (not the paper's;
+    TensorFlow's DCGAN tutorial has 0.3), 0 for none."""
     _, ups = _dcgan_plan(image_shape)
     norm = check_norm(norm)
+    dropout = check_dropout(dropout)
     x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
-    h = _dcgan_body(x, ups, filters, norm, spectral_norm)
+    h = _dcgan_body(x, ups, filters, norm, spectral_norm, dropout)
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
     return keras.Model(x, logits, name=name)
