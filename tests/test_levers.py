@@ -199,3 +199,15 @@ def test_d_dropout_drops_only_in_training_and_is_checked():
                    for l in keras_gans.DCGAN(**TINY).discriminator.layers)  # off by default
     with pytest.raises(ValueError, match=r"d_dropout is the rate .* not 1.0"):
         keras_gans.DCGAN(**TINY, d_dropout=1.0)
+
+
+def test_augment_p_leaves_the_other_images_as_they_are():
+    x = tf.random.uniform((200, 28, 28, 1), -1.0, 1.0, seed=4)
+    gan = keras_gans.DCGAN(**TINY, augment="translation", augment_p=0.3)
+    assert gan.get_config()["augment_p"] == 0.3
+    changed = np.any(gan.augment(x).numpy() != x.numpy(), axis=(1, 2, 3))
+    assert 0.15 < changed.mean() < 0.45                   # about p of the images, not all
+    always = keras_gans.DCGAN(**TINY, augment="translation")
+    assert np.any(always.augment(x).numpy() != x.numpy(), axis=(1, 2, 3)).mean() > 0.9
+    with pytest.raises(ValueError, match=r"augment_p is the chance .* not 0"):
+        keras_gans.DCGAN(**TINY, augment="translation", augment_p=0)

@@ -89,11 +89,29 @@ def cutout(x: tf.Tensor, rand: Callable[..., tf.Tensor], ratio: float = 0.5) -> 
 TRANSFORMS = {"color": color, "translation": translation, "cutout": cutout}
 
 
+def check_probability(p) -> float:
+    """`p` as a float in (0, 1], or a ValueError saying what it takes."""
+    try:
+        value = float(p)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"augment_p is the chance that each transform is applied to an image, "
+                         f"a number in (0, 1] (1: always, as DiffAugment), not {p!r}.")
+    return value
+
+
 def diff_augment(x: tf.Tensor, policy: tuple[str, ...],
-                 rand: Callable[..., tf.Tensor]) -> tf.Tensor:
+                 rand: Callable[..., tf.Tensor], p: float = 1.0) -> tf.Tensor:
     """`x` through each transform of `policy` (a `parse` result), with fresh
     randomness per image from `rand` (`seeded_uniform(seed_generator)`, or a
-    function of the same signature)."""
+    function of the same signature). With `p` < 1 each image goes through
+    each transform with probability p, else keeps it as it is (as ADA,
+    Karras et al. 2020, applies its transforms, at a fixed p here)."""
     for name in policy:
-        x = TRANSFORMS[name](x, rand)
+        y = TRANSFORMS[name](x, rand)
+        if p < 1.0:
+            keep = rand(tf.shape(x)[0], [1, 1, 1], 0.0, 1.0) >= p
+            y = tf.where(keep, x, y)
+        x = y
     return x

@@ -97,6 +97,9 @@ class GAN(Adversarial):
         augment: DiffAugment policy for D's inputs, real and fake, in both
             players' steps (Zhao et al. 2020; `keras_gans.core.augment`), e.g.
             "translation,cutout"; "" for none.
+        augment_p: the chance that each transform of `augment` is applied to
+            an image (1: always, DiffAugment's way; below 1, as ADA applies
+            its transforms, at a fixed p).
         ema_decay: keep an exponential moving average of G's weights
             (Yazici et al., ICLR 2019) with this decay, e.g. 0.999, and sample,
             evaluate and export with it; 0 for none. See `ema_rampup` for
@@ -140,7 +143,7 @@ class GAN(Adversarial):
                  d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
                  pack: int = 1, reuse_fakes: bool = False, joint_d: bool = False,
-                 ema_rampup: float = 0.0, **kwargs: Any) -> None:
+                 ema_rampup: float = 0.0, augment_p: float = 1.0, **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -148,6 +151,7 @@ class GAN(Adversarial):
         super().__init__(generator, discriminator, loss=loss, seed=seed,
                          lr_decay_start=lr_decay_start, **kwargs)
         self.augment_policy = augment_lib.parse(augment)
+        self.augment_p = augment_lib.check_probability(augment_p)
         self.augment_seed = keras.random.SeedGenerator(
             None if seed is None else int(seed) + 7919, name="augment_seed")
         self.latent_dim = int(latent_dim)
@@ -189,7 +193,7 @@ class GAN(Adversarial):
     def get_config(self) -> dict:
         return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
-                "ema_rampup": self.ema_rampup,
+                "ema_rampup": self.ema_rampup, "augment_p": self.augment_p,
                 "pack": self.pack, "reuse_fakes": self.reuse_fakes,
                 "joint_d": self.joint_d}
 
@@ -237,7 +241,8 @@ class GAN(Adversarial):
         """D's view of a batch: DiffAugment when `augment` is on and training."""
         if not self.augment_policy or not training:
             return images
-        return augment_lib.diff_augment(images, self.augment_policy, self._replica_uniform)
+        return augment_lib.diff_augment(images, self.augment_policy, self._replica_uniform,
+                                        self.augment_p)
 
     def _replica_uniform(self, n, tail, low, high):
         # As for latents: one draw for the global batch, this replica's slice,
