@@ -184,8 +184,7 @@ def score(entry, seed, args, variants, reals, extractor):
                 f"{gap:.1e}")
         model.generator_ema.set_weights([w.astype(o.dtype) for w, o in zip(weights, own)])
         model.sample_with_ema = True
-        fake = (model.generate(args.n, seed=seed) if asked is None
-                else model.generate(args.n, seed=seed, labels=asked))
+        fake = export_draw(model, args.n, seed, asked)
         log(f"  {label(decay, rampup)}: {extractor.name} features of {len(fake)} samples ...")
         f_fake = extractor(fake)[0]
         kid, kid_std = metrics.kernel_distance(f_real, f_fake, seed=seed)
@@ -209,6 +208,22 @@ def score(entry, seed, args, variants, reals, extractor):
     path.write_text(json.dumps(result, indent=2))
     log(f"{name}: wrote {path}")
     return result
+
+
+def export_draw(model, n, seed, asked=None, batch=500):
+    """`n` samples from the latents (and labels) that quality.py gives the
+    export (`evaluation.generate_from_export`: batches of 500, each batch's
+    latents drawn with seed * 100003 + its first index), so the recipe's own
+    average scores here exactly as its export scores there."""
+    import numpy as np
+    from keras_gans.core import latent as latent_lib
+    out = []
+    for i in range(0, n, batch):
+        m = min(batch, n - i)
+        z = latent_lib.draw(m, model.latent_dim, seed * 100003 + i)
+        inputs = z if asked is None else {"z": z, "label": asked[i:i + m]}
+        out.append(model.predict_batches(inputs, batch))
+    return np.concatenate(out).astype("float32")
 
 
 def log(*parts):

@@ -47,6 +47,16 @@ def test_a_tiny_run_scores_each_average_and_the_recipes_twin_matches(tmp_path):
     assert run["steps"] == 20 and run["fid_raw_g"] > 0
     table = (tmp_path / "e" / "table.md").read_text()
     assert "| 0.9, TF warm-up (the recipe) |" in table and "| 0.9, ramp-up 0.5 |" in table
+    # the averages are drawn from the latents quality.py gives the export
+    import numpy as np
+    import tensorflow as tf
+    from keras_gans import evaluation, export as export_lib, train as train_lib
+    run_dir = tmp_path / "e" / "runs" / "dcgan-tiny-s0"
+    model, _ = train_lib.load_run(run_dir)
+    meta = json.loads((run_dir / "export" / export_lib.META_FILE).read_text())
+    from_export, _ = evaluation.generate_from_export(
+        tf.saved_model.load(str(run_dir / "export")), meta, 700, seed=0)
+    np.testing.assert_allclose(ema.export_draw(model, 700, 0), from_export, atol=1e-5)
     # the trained run is kept: a second call scores it again without training
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "kept the trained run" in again.stdout
