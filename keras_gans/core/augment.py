@@ -89,7 +89,7 @@ def cutout(x: tf.Tensor, rand: Callable[..., tf.Tensor], ratio: float = 0.5) -> 
 TRANSFORMS = {"color": color, "translation": translation, "cutout": cutout}
 
 
-def check_probability(p) -> float:
+def check_probability(p: object) -> float:
     """`p` as a float in (0, 1], or a ValueError saying what it takes."""
     try:
         value = float(p)

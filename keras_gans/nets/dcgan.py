@@ -89,7 +89,7 @@ def _norm_layer(norm: str) -> layers.Layer | None:
     return None
 
 
-def check_dropout(rate) -> float:
+def check_dropout(rate: object) -> float:
     """`rate` as a float in [0, 1), or a ValueError saying what it takes."""
     try:
         value = float(rate or 0.0)
