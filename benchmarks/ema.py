@@ -230,6 +230,9 @@ def log(*parts):
     print(*parts, flush=True)
 
 
+RECIPE_MARK = " (the run's recipe)"  # the entry's recipe when the run was made
+
+
 def table(results):
     head = ("| entry | data | seed | steps | average of G (decay, warm-up) | window at the end "
             "(G steps) | FID (N) | real-vs-real FID | KID x1000 | class shares (min-max) "
@@ -244,7 +247,7 @@ def table(results):
             entry = r["entry"].split("@")[0] + (f" ({r['tag']})" if r.get("tag") else "")
             lines.append(
                 f"| {entry} | {r['data']} | {r['seed']} | {steps} "
-                f"| {label(v['decay'], v['rampup'])}{' (the recipe)' if v['recipe'] else ''} "
+                f"| {label(v['decay'], v['rampup'])}{RECIPE_MARK if v['recipe'] else ''} "
                 f"| {window:.0f} | {v['fid']:.1f} ({r['n']}) | {r['fid_floor']:.1f} "
                 f"| {1000 * v['kid']:.1f} | {v['min_share']:.1%}-{v['max_share']:.1%} "
                 f"| {v.get('coverage_kl', float('nan')):.3f} "

@@ -46,7 +46,7 @@ def test_a_tiny_run_scores_each_average_and_the_recipes_twin_matches(tmp_path):
     assert len(set(fids)) == 3 and all(f > 0 for f in fids)  # three different averages
     assert run["steps"] == 20 and run["fid_raw_g"] > 0
     table = (tmp_path / "e" / "table.md").read_text()
-    assert "| 0.9, TF warm-up (the recipe) |" in table and "| 0.9, ramp-up 0.5 |" in table
+    assert "| 0.9, TF warm-up (the run's recipe) |" in table and "| 0.9, ramp-up 0.5 |" in table
     # the averages are drawn from the latents quality.py gives the export
     import numpy as np
     import tensorflow as tf
