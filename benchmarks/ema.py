@@ -104,16 +104,12 @@ def train(entry, seed, args, variants):
     import keras
     import numpy as np
     import keras_gans
-    from keras_gans import recipes, train as train_lib
+    from keras_gans import train as train_lib
     from keras_gans import precision as precision_lib
     name = quality.run_name(entry, seed, args.tag)
     run_dir = args.out / "runs" / name
     saved = run_dir / "ema-variants.npz"
-    base, _, data = entry.partition("@")
-    overrides = dict(kv.split("=", 1) for kv in args.set)
-    if data:
-        overrides["data"] = data
-    recipe = recipes.load(base).override(overrides)
+    base, recipe, overrides = quality.recipe_for(entry, args.set)
     if not recipe.model_kwargs.get("ema_decay"):
         raise SystemExit(f"ema.py: {entry}'s recipe has no moving average (ema_decay 0): "
                          f"compare averages of an entry that keeps one, or --set ema_decay=0.999.")
@@ -212,15 +208,14 @@ def score(entry, seed, args, variants, reals, extractor):
 
 def export_draw(model, n, seed, asked=None, batch=500):
     """`n` samples from the latents (and labels) that quality.py gives the
-    export (`evaluation.generate_from_export`: batches of 500, each batch's
-    latents drawn with seed * 100003 + its first index), so the recipe's own
-    average scores here exactly as its export scores there."""
+    export (`evaluation.scoring.export_batches`), so the recipe's own average
+    scores here exactly as its export scores there."""
     import numpy as np
     from keras_gans.core import latent as latent_lib
+    from keras_gans.evaluation.scoring import export_batches
     out = []
-    for i in range(0, n, batch):
-        m = min(batch, n - i)
-        z = latent_lib.draw(m, model.latent_dim, seed * 100003 + i)
+    for i, m, batch_seed in export_batches(n, seed, batch):
+        z = latent_lib.draw(m, model.latent_dim, batch_seed)
         inputs = z if asked is None else {"z": z, "label": asked[i:i + m]}
         out.append(model.predict_batches(inputs, batch))
     return np.concatenate(out).astype("float32")
@@ -282,32 +277,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="[%(default)s]")
     parser.add_argument("--variants", default=DEFAULT_VARIANTS,
                         help="DECAY:RAMPUP, comma-separated [%(default)s]")
-    parser.add_argument("--n", type=int, default=2500, help="samples per FID [%(default)s]")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="recipe override (give --tag)")
-    parser.add_argument("--tag", default="", help="name of this run in the table")
-    parser.add_argument("--precision", default="auto", help="as `keras-gans train` [auto]")
-    parser.add_argument("--out", type=pathlib.Path,
-                        default=ROOT / "benchmarks" / "results" / "ema",
-                        help="results folder [%(default)s]")
-    parser.add_argument("--force", action="store_true", help="train again over a kept run")
-    parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
-    parser.add_argument("--readme", action="store_const", const=ROOT / "README.md",
-                        help="also paste the table into README.md")
-    parser.add_argument("--features", choices=("inception", "classifier"), default="inception",
-                        help="features of FID/KID [inception]; classifier: the domain "
-                             "classifier's (a quick check that needs no Inception weights)")
-    args = parser.parse_args(argv)
-    if args.set and not args.tag:
-        parser.error("--set changes the recipe: name the run with --tag")
-    args.out = args.out.resolve()
-    args.out.mkdir(parents=True, exist_ok=True)
+    quality.common_args(parser, "ema", "of the entry")
+    args = quality.parse_common(parser, argv)
     if not args.table_only:
         variants = parse_variants(args.variants)
-        from keras_gans import evaluation, recipes
+        from keras_gans import evaluation
         from keras_gans.evaluation.inception import InceptionError
-        base = args.entry.partition("@")[0]
-        recipe = recipes.load(base).override(dict(kv.split("=", 1) for kv in args.set))
+        recipe = quality.recipe_for(args.entry, args.set)[1]
         own = (float(recipe.model_kwargs.get("ema_decay") or 0),
                float(recipe.model_kwargs.get("ema_rampup") or 0))
         if own[0] and own not in variants:

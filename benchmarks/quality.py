@@ -200,18 +200,25 @@ def trained_steps(run_dir):
 
 
 # ------------------------------------------------------------------- runs
+def recipe_for(entry, sets):
+    """(ENTRY, its recipe, the overrides) for 'ENTRY' or 'ENTRY@DATA' and the
+    --set KEY=VALUE strings: DATA and the --set values override the recipe."""
+    from keras_gans import recipes
+    base, _, data = entry.partition("@")
+    overrides = dict(kv.split("=", 1) for kv in sets)
+    if data:
+        overrides["data"] = data
+    return base, recipes.load(base).override(overrides), overrides
+
+
 def train_and_score(entry, seed, args, reals, extractor):
-    from keras_gans import precision as precision_lib, recipes, train as train_lib
+    from keras_gans import precision as precision_lib, train as train_lib
     name = run_name(entry, seed, args.tag)
     result_path = args.out / f"{name}.json"
     if result_path.exists() and not args.force:
         log(f"{name}: kept {result_path} (--force to redo)")
         return json.loads(result_path.read_text())
-    base, _, data = entry.partition("@")
-    overrides = dict(kv.split("=", 1) for kv in args.set)
-    if data:
-        overrides["data"] = data
-    recipe = recipes.load(base).override(overrides)
+    base, recipe, overrides = recipe_for(entry, args.set)
     run_dir = args.out / "runs" / name
     log(f"{name}: training {base} on {recipe.data}, seed {seed}, into {run_dir}")
     started = time.perf_counter()
@@ -398,36 +405,48 @@ def write_table(out, readme=None):
 
 
 # ------------------------------------------------------------------- main
+def common_args(parser, results, set_help):
+    """The flags quality.py and ema.py share; results: the folder's name under
+    benchmarks/results."""
+    parser.add_argument("--n", type=int, default=2500, help="samples per FID [%(default)s]")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"recipe override {set_help} (an ablation; give --tag)")
+    parser.add_argument("--tag", default="", help="name of this variant in the table")
+    parser.add_argument("--precision", default="auto", help="as `keras-gans train` [auto]")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results" /
+                        results, help="results folder [%(default)s]")
+    parser.add_argument("--force", action="store_true", help="redo runs that have a JSON")
+    parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
+    parser.add_argument("--readme", action="store_const", const=ROOT / "README.md",
+                        help="also paste the table into README.md's Results section")
+    parser.add_argument("--features", choices=("inception", "classifier"), default="inception",
+                        help="features of FID/KID [inception]; classifier: the domain "
+                             "classifier's (a quick check that needs no Inception weights)")
+
+
+def parse_common(parser, argv):
+    """Parsed args, --set checked to come with --tag, --out made."""
+    args = parser.parse_args(argv)
+    if args.set and not args.tag:
+        parser.error("--set changes the recipe: name the variant with --tag")
+    args.out = args.out.resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", default=",".join(DEFAULT_ENTRIES),
                         help="ENTRY or ENTRY@DATA, comma-separated [%(default)s]")
     parser.add_argument("--seeds", default="0", help="comma-separated [%(default)s]")
-    parser.add_argument("--n", type=int, default=2500, help="samples per FID [%(default)s]")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="recipe override for every entry (an ablation; give --tag)")
-    parser.add_argument("--tag", default="", help="name of this variant in the table")
-    parser.add_argument("--precision", default="auto", help="as `keras-gans train` [auto]")
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results" /
-                        "quality", help="results folder [%(default)s]")
-    parser.add_argument("--force", action="store_true", help="redo runs that have a JSON")
-    parser.add_argument("--table-only", action="store_true", help="only merge the JSON")
+    common_args(parser, "quality", "for every entry")
     parser.add_argument("--time-only", action="store_true",
                         help="only time each entry's recipe here (two short runs) for the "
                              "projected-time column, e.g. under ONEDNN_MAX_CPU_ISA=AVX2")
     parser.add_argument("--time-steps", type=int, default=300,
                         help="steps of the shorter timing run (the other has twice) [%(default)s]")
-    parser.add_argument("--readme", action="store_const", const=ROOT / "README.md",
-                        help="also paste the table into README.md's Results section")
-    parser.add_argument("--features", choices=("inception", "classifier"), default="inception",
-                        help="features of FID/KID [inception]; classifier: the domain "
-                             "classifier's (a quick check that needs no Inception weights)")
-    args = parser.parse_args(argv)
-    if args.set and not args.tag:
-        parser.error("--set changes the recipe: name the variant with --tag")
-    args.out = args.out.resolve()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = parse_common(parser, argv)
     if args.time_only:
         entries = [e.strip() for e in args.entries.split(",") if e.strip()]
         for i, entry in enumerate(entries):

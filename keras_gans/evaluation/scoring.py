@@ -69,12 +69,19 @@ def generate_from_export(loaded: Any, meta: dict, n: int, seed: int = 0,
     labels = np.arange(n) % int(meta["num_classes"]) if conditional else None
     latent_dim = meta.get("latent_dim")
     out = []
-    for i in range(0, n, batch_size):
-        m = min(batch_size, n - i)
+    for i, m, batch_seed in export_batches(n, seed, batch_size):
         kwargs = {"label": labels[i:i + m].astype("int32")} if labels is not None else {}
-        out.append(export_lib.generate(loaded, m, seed=seed * 100003 + i,
+        out.append(export_lib.generate(loaded, m, seed=batch_seed,
                                        latent_dim=latent_dim, **kwargs))
     return np.concatenate(out).astype("float32"), labels
+
+
+def export_batches(n: int, seed: int = 0,
+                   batch_size: int = 500) -> list[tuple[int, int, int]]:
+    """(first index, size, latent seed) of each batch that `generate_from_export`
+    draws: the latent scheme every FID of an export uses, so that anything
+    scored on the same latents (benchmarks/ema.py's averages) scores alike."""
+    return [(i, min(batch_size, n - i), seed * 100003 + i) for i in range(0, n, batch_size)]
 
 
 # ------------------------------------------------------------ translation
