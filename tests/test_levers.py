@@ -211,3 +211,71 @@ def test_augment_p_leaves_the_other_images_as_they_are():
     assert np.any(always.augment(x).numpy() != x.numpy(), axis=(1, 2, 3)).mean() > 0.9
     with pytest.raises(ValueError, match=r"augment_p is the chance .* not 0"):
         keras_gans.DCGAN(**TINY, augment="translation", augment_p=0)
+
+
+# ------------------------------------------------------------------------ bCR
+def test_bcr_adds_the_weighted_squared_logit_gaps_of_real_and_shifted_images():
+    # Two models with the same seed draw the same shifts: one adds the term,
+    # the other's draws rebuild it by hand.
+    x = tf.random.uniform((8, 28, 28, 1), -1.0, 1.0, seed=5)
+    f = tf.random.uniform((8, 28, 28, 1), -1.0, 1.0, seed=6)
+    critic = lambda img: tf.reduce_sum(img[:, :14] * 0.1, axis=[1, 2, 3])[:, None]  # noqa: E731
+    a, b = (keras_gans.DCGAN(**TINY, bcr_weight=2.5) for _ in range(2))
+    base = tf.fill([8], 0.7)
+    got, logs = a.add_consistency(base, {}, x, f, critic(x), critic(f), critic)
+    shift = lambda img: augment.diff_augment(img, ("translation",), b._replica_uniform)  # noqa
+    x_t, f_t = shift(x), shift(f)
+    want = 0.7 + 2.5 * (tf.square(critic(x) - critic(x_t))[:, 0]
+                        + tf.square(critic(f) - critic(f_t))[:, 0])
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
+    assert float(logs["bcr"]) == pytest.approx(float(tf.reduce_mean((want - 0.7) / 2.5)),
+                                               rel=1e-5)
+    assert a.get_config()["bcr_weight"] == 2.5 and "bcr" in a.metric_names
+    plain = keras_gans.DCGAN(**TINY)
+    same, logs = plain.add_consistency(base, {}, x, f, critic(x), critic(f), critic)
+    assert same is base and logs == {} and "bcr" not in plain.metric_names   # off by default
+    with pytest.raises(ValueError, match=r"bcr_weight is the weight .* not -1"):
+        keras_gans.DCGAN(**TINY, bcr_weight=-1)
+    with pytest.raises(ValueError, match=r"needs transforms .* set bcr_augment"):
+        keras_gans.DCGAN(**TINY, bcr_weight=10, bcr_augment="")
+
+
+def shift_gap(gan, x, shifts=((2, 0), (0, -2), (-2, 2))):
+    """Mean squared change of D's logit (inference mode) when the images move by a few
+    pixels, zero-padded as DiffAugment's translation pads."""
+    d = gan.discriminator
+    base = d(x, training=False).numpy()
+    gaps = []
+    for dy, dx in shifts:
+        moved = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)))[:, 2 - dy:30 - dy, 2 - dx:30 - dx]
+        gaps.append(np.mean((d(moved, training=False).numpy() - base) ** 2))
+    return float(np.mean(gaps))
+
+
+def test_bcr_trains_a_discriminator_that_answers_alike_for_shifted_digits(mnist):
+    from keras_gans import data
+    x = mnist[0][:256]
+    digits = data.load("mnist5k", batch_size=32, seed=0)
+    gaps = {}
+    for weight in (0.0, 10.0):
+        gan = keras_gans.DCGAN(**{**TINY, "g_filters": 8, "d_filters": 8}, bcr_weight=weight)
+        gan.compile(d_optimizer=keras.optimizers.Adam(8e-4, beta_1=0.5),
+                    g_optimizer=keras.optimizers.Adam(8e-4, beta_1=0.5))
+        history = gan.fit(digits.dataset.repeat(), steps_per_epoch=60, epochs=2, verbose=0)
+        gaps[weight] = shift_gap(gan, x)
+        if weight:
+            bcr = history.history["bcr"]
+            assert bcr[-1] < bcr[0]                     # the term it pays falls as it learns
+    # D's answer moves with a 2-pixel shift several times less under bCR.
+    assert gaps[10.0] < gaps[0.0] / 3, gaps
+
+
+def test_acgan_applies_bcr_to_its_source_head():
+    gan = keras_gans.ACGAN(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, g_filters=4,
+                           d_filters=4, seed=0, bcr_weight=10)
+    gan.compile()
+    x = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+    y = np.arange(32) % 10
+    logs = gan.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(16), epochs=1,
+                   verbose=0).history
+    assert logs["bcr"][0] > 0.0 and np.isfinite(logs["d_loss"][0])

@@ -57,6 +57,18 @@ def pack_samples(x: tf.Tensor, pack: int) -> tf.Tensor:
     return tf.reshape(grouped, [-1, *tail[:-1], pack * tail[-1]])
 
 
+def check_bcr_weight(weight: Any) -> float:
+    """`bcr_weight` as a float >= 0, or a ValueError saying what it takes."""
+    try:
+        value = float(weight or 0.0)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0.0:
+        raise ValueError(f"bcr_weight is the weight of bCR's consistency term in D's loss, a "
+                         f"number >= 0 (the paper's 10; 0 for none), not {weight!r}.")
+    return value
+
+
 def check_rampup(rampup: Any) -> float:
     """`ema_rampup` as a float >= 0, or a ValueError saying what it takes."""
     try:
@@ -119,6 +131,16 @@ class GAN(Adversarial):
             step, as many implementations do (PyTorch's DCGAN example among
             them); the G step then sees D updated on the very images it made.
             Off: Algorithm 1 as written, fresh latents for each step.
+        bcr_weight: balanced consistency regularisation (bCR; Zhao et al.,
+            "Improved Consistency Regularization for GANs", AAAI 2021): D's
+            loss also pays bcr_weight * (D(x) - D(T(x)))^2 for each real and
+            each fake image x it judged, T a random `bcr_augment` transform,
+            so that D answers alike for an image and its shifted copy
+            instead of memorising pixels; the paper's weight is 10 for both.
+            D alone sees T(x) (G's step is unchanged); 0 is off.
+        bcr_augment: the transforms T of bCR, a DiffAugment policy
+            ("translation": shifts by up to 1/8 of the size, the paper's
+            choice beside flips, which would change a digit).
         pack: PacGAN's packing (Lin et al., NeurIPS 2018): D judges `pack`
             samples at once, all real or all fake, concatenated along the last
             axis (features of points, channels of images; `pack_samples`). The
@@ -143,7 +165,8 @@ class GAN(Adversarial):
                  d_steps: int = 1, loss: str = "non_saturating", seed: int | None = None,
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
                  pack: int = 1, reuse_fakes: bool = False, joint_d: bool = False,
-                 ema_rampup: float = 0.0, augment_p: float = 1.0, **kwargs: Any) -> None:
+                 ema_rampup: float = 0.0, augment_p: float = 1.0, bcr_weight: float = 0.0,
+                 bcr_augment: str = "translation", **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -154,6 +177,14 @@ class GAN(Adversarial):
         self.augment_p = augment_lib.check_probability(augment_p)
         self.augment_seed = keras.random.SeedGenerator(
             None if seed is None else int(seed) + 7919, name="augment_seed")
+        self.bcr_weight = check_bcr_weight(bcr_weight)
+        self.bcr_policy = augment_lib.parse(bcr_augment)
+        if self.bcr_weight and not self.bcr_policy:
+            raise ValueError("bcr_weight > 0 needs transforms to be consistent under: set "
+                             "bcr_augment (e.g. 'translation'), or bcr_weight=0 for no bCR.")
+        if self.bcr_weight and "bcr" not in self.trackers:
+            self.trackers["bcr"] = keras.metrics.Mean(name="bcr")
+            self.metric_names = (*self.metric_names, "bcr")
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.reuse_fakes = bool(reuse_fakes)
@@ -194,6 +225,7 @@ class GAN(Adversarial):
         return {**super().get_config(), "latent_dim": self.latent_dim, "d_steps": self.d_steps,
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
                 "ema_rampup": self.ema_rampup, "augment_p": self.augment_p,
+                "bcr_weight": self.bcr_weight, "bcr_augment": ",".join(self.bcr_policy),
                 "pack": self.pack, "reuse_fakes": self.reuse_fakes,
                 "joint_d": self.joint_d}
 
@@ -243,6 +275,26 @@ class GAN(Adversarial):
             return images
         return augment_lib.diff_augment(images, self.augment_policy, self._replica_uniform,
                                         self.augment_p)
+
+    def add_consistency(self, per_example: tf.Tensor, logs: dict, real: tf.Tensor,
+                        fake: tf.Tensor, real_logits: tf.Tensor, fake_logits: tf.Tensor,
+                        critic: Any) -> tuple[tf.Tensor, dict]:
+        """D's per-example loss plus bCR's bcr_weight * ((D(x) - D(T(x)))^2
+        for x real + the same for x fake), logged as `bcr`; unchanged when
+        bCR is off. `real`, `fake`: the batches D judged, with logits
+        `real_logits`, `fake_logits`; `critic(images)`: D's logits. Call it
+        inside D's tape."""
+        if not self.bcr_weight:
+            return per_example, logs
+
+        def gap(images, logits):
+            shifted = augment_lib.diff_augment(images, self.bcr_policy, self._replica_uniform)
+            d = tf.cast(logits, tf.float32) - tf.cast(critic(shifted), tf.float32)
+            return tf.reduce_mean(tf.reshape(tf.square(d), [tf.shape(per_example)[0], -1]),
+                                  axis=1)
+
+        value = gap(real, real_logits) + gap(fake, fake_logits)
+        return per_example + self.bcr_weight * value, {**logs, "bcr": tf.reduce_mean(value)}
 
     def _replica_uniform(self, n, tail, low, high):
         # As for latents: one draw for the global batch, this replica's slice,
@@ -315,9 +367,12 @@ class GAN(Adversarial):
         real, fake = self.augment(real, training), self.augment(fake, training)
         real_logits, fake_logits = self.discriminate_both(real, fake, labels, training)
         per_example = self.adversarial_loss.discriminator(real_logits, fake_logits)
-        return self.add_penalty(per_example, {"d_real": self.probability(real_logits),
-                                              "d_fake": self.probability(fake_logits)},
-                                real, fake, lambda x: self.discriminate(x, labels, training))
+        critic = lambda x: self.discriminate(x, labels, training)  # noqa: E731
+        per_example, logs = self.add_consistency(
+            per_example, {"d_real": self.probability(real_logits),
+                          "d_fake": self.probability(fake_logits)},
+            real, fake, real_logits, fake_logits, critic)
+        return self.add_penalty(per_example, logs, real, fake, critic)
 
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor | None, training: bool = True,
                        fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:

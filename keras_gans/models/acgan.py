@@ -107,13 +107,15 @@ class ACGAN(ConditionalGAN):
         class_term = real_ce + fake_ce if self.classify_fakes else 2.0 * real_ce
         per_example = (self.adversarial_loss.discriminator(real_source, fake_source)
                        + self.class_weight * class_term)
-        # A penalty is on the source head (the real/fake critic) alone.
-        return self.add_penalty(per_example, {
+        # A penalty and bCR are on the source head (the real/fake critic) alone.
+        critic = lambda x: self.discriminate(x, labels, training)  # noqa: E731
+        per_example, logs = self.add_consistency(per_example, {
             "d_real": self.probability(real_source), "d_fake": self.probability(fake_source),
             "class_loss": tf.reduce_mean(real_ce),
             "acc_real": class_accuracy(real_classes, labels),
             "acc_fake": class_accuracy(fake_classes, labels)},
-            real, fake, lambda x: self.discriminate(x, labels, training))
+            real, fake, real_source, fake_source, critic)
+        return self.add_penalty(per_example, logs, real, fake, critic)
 
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor, training: bool = True,
                        fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
