@@ -263,14 +263,10 @@ def time_recipe(entry, args, k=300):
     epoch length, sampling and checkpoints: the 20-minute budget checked on a
     machine without training the whole recipe (e.g. under ONEDNN_MAX_CPU_ISA=AVX2)."""
     import tempfile
-    from keras_gans import recipes, train as train_lib
-    base, _, data = entry.partition("@")
-    overrides = dict(kv.split("=", 1) for kv in args.set)
-    if data:
-        overrides["data"] = data
+    from keras_gans import train as train_lib
     walls, policy, batch = [], None, None
     for steps in (k, 2 * k):
-        recipe = recipes.load(base).override({**overrides, "steps": steps})
+        recipe = recipe_for(entry, [*args.set, f"steps={steps}"])[1]
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
             _, info, _ = train_lib.run(recipe, pathlib.Path(tmp) / "run", precision=args.precision,
