@@ -62,6 +62,22 @@ def test_minimax_saturates_where_non_saturating_does_not():
     assert grads["minimax"] < 1e-3 < 0.9 < grads["non_saturating"]
 
 
+def test_smoothed_loss_stops_rewarding_d_at_0_9_on_real_images():
+    # One-sided label smoothing: D's real-image term is least where D(x) = 0.9
+    # (logit log 9), so certainty beyond that costs D; fakes and G as before.
+    logits = tf.constant([[np.log(9.0)], [5.0], [-2.0]], tf.float32)
+    smooth, plain = losses.get("non_saturating_smoothed"), losses.get("non_saturating")
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(logits)
+        s_real, p_real = smooth.d_real(logits), plain.d_real(logits)
+    g_smooth = tape.gradient(s_real, logits).numpy()[:, 0]
+    g_plain = tape.gradient(p_real, logits).numpy()[:, 0]
+    assert abs(g_smooth[0]) < 1e-6 and g_smooth[1] > 0.0 > g_smooth[2]  # minimum at 0.9
+    assert np.all(g_plain < 0.0)                                          # always "more real"
+    np.testing.assert_allclose(smooth.d_fake(logits), plain.d_fake(logits))
+    np.testing.assert_allclose(smooth.generator(logits), plain.generator(logits))
+
+
 def test_model_uses_the_chosen_generator_loss():
     """The GAN's generator loss is the hand-computed one for its networks."""
     for name in ("minimax", "non_saturating"):

@@ -27,8 +27,8 @@ class Adversarial(ZooModel):
         generator: the Keras model that makes fakes.
         discriminator: the Keras model that scores images with logits.
         loss: adversarial loss, a name from `keras_gans.core.losses.LOSSES`
-            ("non_saturating", "minimax", "least_squares", "hinge",
-            "wasserstein") or one of them.
+            ("non_saturating", "non_saturating_smoothed", "minimax",
+            "least_squares", "hinge", "wasserstein") or one of them.
         penalty: a gradient penalty on D, computed in D's tape and added to its
             per-example loss (`keras_gans.core.penalties`): "gp" (WGAN-GP,
             Gulrajani et al. 2017), "r1" (Mescheder et al. 2018), "dragan"

@@ -104,7 +104,8 @@ class GAN(Adversarial):
         d_steps: discriminator updates per generator update (the k of
             Algorithm 1 in Goodfellow et al. 2014).
         loss: adversarial loss, a name from `keras_gans.core.losses.LOSSES`:
-            "non_saturating" (default), "minimax", "least_squares", "hinge".
+            "non_saturating" (default), "non_saturating_smoothed", "minimax",
+            "least_squares", "hinge".
         seed: seed of the latent sampler (a `keras.random.SeedGenerator`).
         augment: DiffAugment policy for D's inputs, real and fake, in both
             players' steps (Zhao et al. 2020; `keras_gans.core.augment`), e.g.

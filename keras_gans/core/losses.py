@@ -82,6 +82,21 @@ class NonSaturating(Minimax):
         return tf.nn.softplus(-logits)      # -log D(G(z))
 
 
+class SmoothedNonSaturating(NonSaturating):
+    """The non-saturating loss with one-sided label smoothing (Salimans et al.,
+    "Improved Techniques for Training GANs", NeurIPS 2016): D's target for
+    real images is 0.9 instead of 1, so D gains nothing from ever more
+    confident answers on the images it has learnt; fakes keep the target 0."""
+
+    name = "non_saturating_smoothed"
+    real_target = 0.9
+
+    def d_real(self, logits: tf.Tensor) -> tf.Tensor:
+        # Cross-entropy against the target t: -t log D(x) - (1 - t) log(1 - D(x)).
+        return (self.real_target * tf.nn.softplus(-logits)
+                + (1.0 - self.real_target) * tf.nn.softplus(logits))
+
+
 class LeastSquares(AdversarialLoss):
     """LSGAN (Mao et al. 2017) with targets a=0 (fake), b=c=1 (real)."""
 
@@ -135,7 +150,8 @@ class Wasserstein(AdversarialLoss):
         return -logits
 
 
-LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge, Wasserstein)}
+LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, SmoothedNonSaturating, LeastSquares,
+                                    Hinge, Wasserstein)}
 
 
 def get(name: str | AdversarialLoss) -> AdversarialLoss:
