@@ -57,29 +57,29 @@ def pack_samples(x: tf.Tensor, pack: int) -> tf.Tensor:
     return tf.reshape(grouped, [-1, *tail[:-1], pack * tail[-1]])
 
 
+def non_negative(value: Any, says: str) -> float:
+    """`value` as a float >= 0 (None and 0 are 0), or a ValueError: `says`
+    (what the option is and takes), then the value given."""
+    try:
+        number = float(value or 0.0)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not number >= 0.0:
+        raise ValueError(f"{says}, not {value!r}.")
+    return number
+
+
 def check_bcr_weight(weight: Any) -> float:
     """`bcr_weight` as a float >= 0, or a ValueError saying what it takes."""
-    try:
-        value = float(weight or 0.0)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not value >= 0.0:
-        raise ValueError(f"bcr_weight is the weight of bCR's consistency term in D's loss, a "
-                         f"number >= 0 (the paper's 10; 0 for none), not {weight!r}.")
-    return value
+    return non_negative(weight, "bcr_weight is the weight of bCR's consistency term in D's "
+                                "loss, a number >= 0 (the paper's 10; 0 for none)")
 
 
 def check_rampup(rampup: Any) -> float:
     """`ema_rampup` as a float >= 0, or a ValueError saying what it takes."""
-    try:
-        value = float(rampup or 0.0)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not value >= 0.0:
-        raise ValueError(f"ema_rampup is the share of G's steps so far that the moving average "
-                         f"may span, a number >= 0 (e.g. 0.5; 0 for TensorFlow's warm-up), not "
-                         f"{rampup!r}.")
-    return value
+    return non_negative(rampup, "ema_rampup is the share of G's steps so far that the moving "
+                                "average may span, a number >= 0 (e.g. 0.5; 0 for "
+                                "TensorFlow's warm-up)")
 
 
 def ema_decay_at(step: Any, decay: float, rampup: float = 0.0) -> tf.Tensor:
