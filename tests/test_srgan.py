@@ -318,6 +318,68 @@ def test_sharpness_ratio_tells_blur_from_detail():
         superres.image_scores(hr, hr, 4)["psnr"] > 90
 
 
+def test_self_ensemble_turns_each_output_back_and_averages():
+    rng = np.random.default_rng(5)
+    lr = rng.uniform(-1, 1, (2, 9, 14, 3)).astype("float32")  # not square: a wrong turn shows
+    up = superres.bicubic(2)
+    ensembled = superres.self_ensemble(up)(lr)
+    assert ensembled.shape == (2, 18, 28, 3)
+    # Bicubic commutes with flips and quarter turns, so its ensemble is itself...
+    np.testing.assert_allclose(ensembled, up(lr), atol=1e-4)
+    # ... while an error tied to orientation (a left-to-right ramp) averages away.
+    ramp = np.linspace(-0.5, 0.5, 28, dtype="float32")[None, None, :, None]
+
+    def tilted(x):
+        y = up(x)
+        return y + np.linspace(-0.5, 0.5, y.shape[2], dtype="float32")[None, None, :, None]
+    assert np.abs(tilted(lr) - up(lr) - ramp).max() < 1e-5
+    np.testing.assert_allclose(superres.self_ensemble(tilted)(lr), up(lr), atol=1e-4)
+    # Eight calls, one per symmetry.
+    calls = []
+    superres.self_ensemble(lambda x: calls.append(x.shape) or up(x))(lr)
+    assert sorted(calls) == sorted([(2, 9, 14, 3), (2, 14, 9, 3)] * 4)
+
+
+def test_upscale_and_evaluate_take_the_self_ensemble(tmp_path):
+    # An untrained G without the bicubic skip: its output depends on orientation,
+    # so the ensemble is far from the single pass and the test can tell them apart.
+    model = SRGAN(image_shape=(16, 16, 3), scale=2, residual_blocks=1, g_filters=8,
+                  d_filters=8, d_dense=16, content_loss="mse", seed=0)
+    export_lib.export(model, tmp_path / "export")
+    lr_u8 = np.random.default_rng(6).integers(0, 255, (20, 26, 3), np.uint8)
+    files.save_png(tmp_path / "in" / "a.png", lr_u8)
+    result = CliRunner().invoke(main, ["upscale", str(tmp_path / "export"),
+                                       str(tmp_path / "in" / "a.png"), "-o", str(tmp_path / "out"),
+                                       "--self-ensemble"])
+    assert result.exit_code == 0, result.output
+    assert "x8 self-ensemble" in result.output
+    got = tf.io.decode_png(tf.io.read_file(str(tmp_path / "out" / "a.png"))).numpy().astype(int)
+    lr = (lr_u8 / 127.5 - 1).astype("float32")[None]
+    ensembled = files.to_uint8(superres.self_ensemble(model.upscale)(lr)[0]).astype(int)
+    single = files.to_uint8(model.upscale(lr)[0]).astype(int)
+    assert np.abs(got - ensembled).max() <= 1
+    assert np.abs(got - single).mean() > 5 * max(np.abs(got - ensembled).mean(), 0.1)
+    out = tmp_path / "ens.json"
+    result = CliRunner().invoke(main, ["evaluate", str(tmp_path / "export"), "--data", "photos",
+                                       "--self-ensemble", "--metrics", "psnr", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = json.loads(out.read_text())
+    pairs = paired.test_pairs("photos", 2)
+    want = superres.measure(superres.self_ensemble(model.upscale), pairs, 2)["psnr"]
+    alone = superres.measure(model.upscale, pairs, 2)["psnr"]
+    assert written["self_ensemble"] is True and abs(want - alone) > 0.05
+    assert written["scores"][0]["value"] == pytest.approx(want, abs=0.005)
+    result = CliRunner().invoke(main, ["evaluate", str(tmp_path / "export"), "--data", "photos",
+                                       "--metrics", "psnr", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["scores"][0]["value"] == pytest.approx(alone, abs=0.005)
+    gan = keras_gans.DCGAN(image_shape=(28, 28, 1), latent_dim=4, g_filters=4, d_filters=4)
+    export_lib.export(gan, tmp_path / "dcgan-export")
+    result = CliRunner().invoke(main, ["evaluate", str(tmp_path / "dcgan-export"),
+                                       "--self-ensemble"])
+    one_error_line(result, "--self-ensemble", "super-resolution")
+
+
 # ------------------------------------------------------------------ export
 def test_export_upscales_any_size_without_keras_gans(sr_run, tmp_path):
     run, model, _, _ = sr_run

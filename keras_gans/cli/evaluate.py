@@ -38,12 +38,15 @@ from keras_gans.cli import friendly_errors, open_export
               help="Seed of the latents and of the real-image draw.")
 @click.option("--kid-subsets", type=click.IntRange(min=1), default=100, show_default=True,
               help="Random subsets (of up to 1,000 per set) the KID is averaged over.")
+@click.option("--self-ensemble", is_flag=True,
+              help="Super-resolution only: score the x8 geometric self-ensemble (each LR "
+                   "image upscaled in its 8 flips and quarter turns, turned back, averaged).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="JSON file to write [RUN_DIR/evaluation.json, or beside the export].")
 @friendly_errors
 def evaluate(source: str, metric_names: str | None, num: int, data: str | None, split: str | None,
              features: str, classifier_dir: str | None, inception_weights: str | None, seed: int,
-             kid_subsets: int, output: str | None) -> None:
+             kid_subsets: int, self_ensemble: bool, output: str | None) -> None:
     """Score samples of a run directory or export against real data.
 
     Prints a table (each number with how many real and fake samples it used)
@@ -58,7 +61,10 @@ def evaluate(source: str, metric_names: str | None, num: int, data: str | None, 
     path, loaded, meta, kind = open_export(source)
     if meta.get("task") == "super_resolution":
         return _evaluate_super_resolution(source, path, loaded, meta, metric_names, data,
-                                          output)
+                                          output, self_ensemble)
+    if self_ensemble:
+        raise click.UsageError(f"--self-ensemble is for super-resolution exports; {path} is "
+                               f"{meta.get('model', 'another model')}'s: leave it out.")
     if meta.get("mixture"):
         return _evaluate_mixture(source, path, loaded, meta, metric_names, num, seed, output)
     translation = kind == TRANSLATOR
@@ -180,9 +186,10 @@ def _evaluate_mixture(source, path, loaded, meta, metric_names, num, seed, outpu
     click.echo(f"Wrote {picture}")
 
 
-def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, output):
-    """PSNR-Y, SSIM-Y and sharpness of an SRGAN export on whole held-out
-    images, beside bicubic upsampling of the same LR inputs."""
+def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, output,
+                               self_ensemble=False):
+    """PSNR-Y, SSIM-Y and sharpness of an SRGAN export (or its x8 self-ensemble)
+    on whole held-out images, beside bicubic upsampling of the same LR inputs."""
     import tensorflow as tf
     from keras_gans.data import paired
     from keras_gans.evaluation import superres
@@ -194,12 +201,15 @@ def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, o
         raise click.UsageError("This export does not say what data it learned: pass --data.")
     scale = int(meta["scale"])
     pairs = paired.test_pairs(data, scale)
-    click.echo(f"Evaluating {path} (x{scale}) on {len(pairs)} held-out {data} image(s), whole, "
-               f"Y channel, {scale} px borders cropped")
-    scores = superres.scores(lambda x: loaded.upscale(tf.constant(x)).numpy(), pairs, scale,
-                             names, where=f"{data} test")
+    click.echo(f"Evaluating {path} (x{scale}{', x8 self-ensemble' if self_ensemble else ''}) "
+               f"on {len(pairs)} held-out {data} image(s), whole, Y channel, {scale} px "
+               f"borders cropped")
+    upscale = lambda x: loaded.upscale(tf.constant(x)).numpy()  # noqa: E731
+    scores = superres.scores(superres.self_ensemble(upscale) if self_ensemble else upscale,
+                             pairs, scale, names,
+                             where=f"{data} test{', x8 self-ensemble' if self_ensemble else ''}")
     click.echo(superres.table(scores))
-    _write(scores, output, source, path, data=data, scale=scale)
+    _write(scores, output, source, path, data=data, scale=scale, self_ensemble=self_ensemble)
 
 
 def _run_data(source):

@@ -106,8 +106,12 @@ def upscale_files(upscale: Callable[[Any], Any], items: list[tuple[pathlib.Path,
               help="Largest LR tile (px) run at once; larger images are tiled.")
 @click.option("--overlap", type=click.IntRange(min=0), default=32, show_default=True,
               help="LR pixels neighbouring tiles share (blended, so no seams).")
+@click.option("--self-ensemble", is_flag=True,
+              help="Average the upscalings of the 8 flips and quarter turns of each image "
+                   "(turned back): 8x the time, a little more accuracy.")
 @friendly_errors
-def upscale(source: str, input_path: str, out_dir: str, tile: int, overlap: int) -> None:
+def upscale(source: str, input_path: str, out_dir: str, tile: int, overlap: int,
+            self_ensemble: bool) -> None:
     """Upscale INPUT (an image or a folder of images, any size) with SOURCE, an
     SRGAN run directory or export; PNGs `scale` times larger go to the output folder."""
     import tensorflow as tf
@@ -129,6 +133,10 @@ def upscale(source: str, input_path: str, out_dir: str, tile: int, overlap: int)
                          f"endpoint; this one is {meta.get('model', 'another model')}'s): pass "
                          f"an SRGAN run directory or export.")
     scale = int(meta["scale"])
-    written = upscale_files(lambda x: loaded.upscale(tf.constant(x)).numpy(), items, scale,
-                            out_dir, tile, overlap)
-    click.echo(f"Upscaled {len(written)} image(s) x{scale} into {out_dir}")
+    run = lambda x: loaded.upscale(tf.constant(x)).numpy()  # noqa: E731
+    if self_ensemble:
+        from keras_gans.evaluation import superres
+        run = superres.self_ensemble(run)
+    written = upscale_files(run, items, scale, out_dir, tile, overlap)
+    click.echo(f"Upscaled {len(written)} image(s) x{scale}"
+               f"{' (x8 self-ensemble)' if self_ensemble else ''} into {out_dir}")

@@ -7,6 +7,11 @@
                (bicubic and pixel-MSE models sit well below 1), above 1
                noisier or over-sharpened
 
+`self_ensemble(upscale)` wraps any upscaler in the x8 geometric self-ensemble
+(Timofte et al., CVPR 2016; EDSR+ in Lim et al., CVPRW 2017): the LR input is
+upscaled in its 8 flips and quarter turns, each output turned back, and the 8
+averaged; 8 times the work, a little more PSNR, no training.
+
 Each is measured on whole held-out images, `scale` pixels cropped off every
 border (as SR papers do: the borders of an upscaled image lack context),
 averaged over the images, beside the same number for bicubic upsampling of the
@@ -62,6 +67,31 @@ def bicubic(scale: int) -> Callable[[np.ndarray], np.ndarray]:
     """The baseline: `upscale(lr)` by bicubic interpolation, [-1, 1]."""
     from keras_gans.data.paired import upscale_bicubic
     return lambda lr: upscale_bicubic(lr, scale).numpy()
+
+
+Upscaler = Callable[[np.ndarray], np.ndarray]
+
+
+def self_ensemble(upscale: Upscaler) -> Upscaler:
+    """`upscale` (LR NHWC -> HR NHWC) averaged over the 8 symmetries of the
+    square: each LR batch is flipped and turned (4 quarter turns, each with and
+    without a left-right flip), upscaled, turned back, and the 8 outputs are
+    averaged. Equal to `upscale` for an upscaler that commutes with these
+    symmetries (bicubic does); for a trained network it averages away the
+    errors that depend on orientation."""
+    def ensembled(lr: np.ndarray) -> np.ndarray:
+        lr = np.asarray(lr, "float32")
+        total = None
+        for quarter_turns in range(4):
+            for flip in (False, True):
+                x = np.rot90(lr, quarter_turns, axes=(1, 2))
+                x = x[:, :, ::-1] if flip else x
+                y = np.asarray(upscale(np.ascontiguousarray(x)), "float32")
+                y = y[:, :, ::-1] if flip else y
+                y = np.rot90(y, -quarter_turns, axes=(1, 2))
+                total = y if total is None else total + y
+        return total / 8.0
+    return ensembled
 
 
 def measure(upscale: Callable[[np.ndarray], np.ndarray],
