@@ -90,10 +90,10 @@ def markdown(result):
     ensemble = ""
     if "srresnet_x8" in result["methods"]:
         x8 = result["methods"]["srresnet_x8"]["psnr"] - result["methods"]["bicubic"]["psnr"]
-        ensemble = f" (its x8 self-ensemble: {x8:+.2f} dB; the target is the single pass's)"
-    notes = (f"\nSRResNet over bicubic: {gain:+.2f} dB PSNR-Y{ensemble} (target: at least +1.0 dB: "
-             f"{'met' if gain >= 1.0 else 'NOT met'}); SRGAN's sharpness is {sharper:.2f}x "
-             f"SRResNet's (target: above 1: {'met' if sharper > 1 else 'NOT met'}). "
+        ensemble = f"; its x8 self-ensemble gains {x8:+.2f} dB"
+    notes = (f"\nSRResNet over bicubic: {gain:+.2f} dB PSNR-Y in a single pass (target: at "
+             f"least +1.0 dB: {'met' if gain >= 1.0 else 'NOT met'}){ensemble}; SRGAN's "
+             f"sharpness is {sharper:.2f}x SRResNet's (target: above 1: {'met' if sharper > 1 else 'NOT met'}). "
              f"{result['content_loss']} content loss; {result['precision']} on "
              f"{result['host']}; training took {result['train_seconds']['srresnet']:.0f} s + "
              f"{result['train_seconds']['srgan']:.0f} s. Made by `{result['command']}` "
