@@ -83,9 +83,7 @@ class Adversarial(ZooModel):
         if self.penalty.random and not hasattr(self, "penalty_seed"):
             self.penalty_seed = keras.random.SeedGenerator(
                 None if seed is None else int(seed) + 104729, name="penalty_seed")
-        if self.penalty.name not in self.trackers:
-            self.trackers[self.penalty.name] = keras.metrics.Mean(name=self.penalty.name)
-            self.metric_names = (*self.metric_names, self.penalty.name)
+        self.add_tracker(self.penalty.name)
 
     def add_penalty(self, per_example: tf.Tensor, logs: dict, real: tf.Tensor,
                     fake: tf.Tensor, critic: Any) -> tuple[tf.Tensor, dict]:

@@ -183,9 +183,8 @@ class GAN(Adversarial):
         if self.bcr_weight and not self.bcr_policy:
             raise ValueError("bcr_weight > 0 needs transforms to be consistent under: set "
                              "bcr_augment (e.g. 'translation'), or bcr_weight=0 for no bCR.")
-        if self.bcr_weight and "bcr" not in self.trackers:
-            self.trackers["bcr"] = keras.metrics.Mean(name="bcr")
-            self.metric_names = (*self.metric_names, "bcr")
+        if self.bcr_weight:
+            self.add_tracker("bcr")
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.reuse_fakes = bool(reuse_fakes)

@@ -251,6 +251,13 @@ class ZooModel(keras.Model):
     def metrics(self) -> list:
         return list(self.trackers.values())
 
+    def add_tracker(self, name: str) -> None:
+        """Track `name` too (a `keras.metrics.Mean` in `metrics` and the progress
+        bar), for a term an option switches on; a name already tracked is kept."""
+        if name not in self.trackers:
+            self.trackers[name] = keras.metrics.Mean(name=name)
+            self.metric_names = (*self.metric_names, name)
+
     def record(self, logs: dict) -> dict:
         """Update the trackers named in `logs`; returns every tracker's result."""
         for name, value in logs.items():
