@@ -5,6 +5,7 @@ chelsea, rocket and camera, never trained on): PSNR and SSIM on the Y channel
 
     python benchmarks/srgan.py                 # train (or reuse) the recipe, score, write
     python benchmarks/srgan.py --readme        # ... and splice the table into README.md
+    python benchmarks/srgan.py --train-photos  # ... and SRResNet's gain on each training photo
 
 It trains the zoo's `srgan` recipe with `keras_gans.training.train.run` (what
 `keras-gans train srgan` runs) into --run: first up to the recipe's
@@ -114,6 +115,9 @@ def main(argv=None):
     parser.add_argument("--picture", default=str(ROOT / "docs" / "img" / "srgan-x4.png"))
     parser.add_argument("--readme", action="store_true",
                         help="splice the table into README.md between its srgan-table markers")
+    parser.add_argument("--train-photos", action="store_true",
+                        help="also score SRResNet on each offline training photo (its top-left "
+                             "512 px), to set what it learnt beside what it generalises")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -149,6 +153,16 @@ def main(argv=None):
                              f"another --run (or delete it) to train the SRResNet phase again.")
         model.save_weights(str(keep))
         save_seconds()
+    train_gains = None
+    if args.train_photos and recipe.data == paired.PHOTOS:
+        train_gains = {}
+        for name, img in zip(paired.PHOTOS_TRAIN, paired.photo_arrays("train")):
+            hr = paired.crop_to_scale(img[:512, :512], scale).astype("float32") / 127.5 - 1.0
+            pair = [(paired.downscale(hr, scale).numpy(), hr)]
+            train_gains[name] = (superres.measure(model.upscale, pair, scale)["psnr"]
+                                 - superres.measure(superres.bicubic(scale), pair, scale)["psnr"])
+        print("SRResNet over bicubic on the training photos (PSNR-Y, dB): "
+              + ", ".join(f"{k} {v:+.2f}" for k, v in train_gains.items()))
     outputs = {"bicubic": superres.bicubic(scale), "srresnet": model.upscale,
                "srresnet_x8": superres.self_ensemble(model.upscale)}
     methods = {}
@@ -168,6 +182,7 @@ def main(argv=None):
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": git_commit(),
         "command": "python benchmarks/srgan.py" + "".join(f" --set {s}" for s in args.sets)
+                   + (" --train-photos" if args.train_photos else "")
                    + (" --readme" if args.readme else ""),
         "entry": recipe.entry, "data": recipe.data, "test_photos": list(paired.PHOTOS_TEST),
         "scale": scale, "pretrain_steps": pre, "gan_steps": total - pre,
@@ -177,6 +192,8 @@ def main(argv=None):
         "train_seconds": seconds, "host": f"{platform.machine()} {os.cpu_count()} CPUs",
         "tensorflow": tf.__version__, "methods": methods,
     }
+    if train_gains is not None:
+        result["srresnet_gain_on_training_photos"] = train_gains
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"x{scale}.json").write_text(json.dumps(result, indent=2))
