@@ -202,7 +202,7 @@ def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, o
     scale = int(meta["scale"])
     pairs = paired.test_pairs(data, scale)
     click.echo(f"Evaluating {path} (x{scale}{', x8 self-ensemble' if self_ensemble else ''}) "
-               f"on {len(pairs)} held-out {data} image(s), whole, Y channel, {scale} px "
+               f"on {len(pairs)} held-out image(s) of {data}, whole, Y channel, {scale} px "
                f"borders cropped")
     upscale = lambda x: loaded.upscale(tf.constant(x)).numpy()  # noqa: E731
     scores = superres.scores(superres.self_ensemble(upscale) if self_ensemble else upscale,
