@@ -190,7 +190,6 @@ def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, o
                                self_ensemble=False):
     """PSNR-Y, SSIM-Y and sharpness of an SRGAN export (or its x8 self-ensemble)
     on whole held-out images, beside bicubic upsampling of the same LR inputs."""
-    import tensorflow as tf
     from keras_gans.data import paired
     from keras_gans.evaluation import superres
     names = [m.strip().lower() for m in (metric_names or ",".join(superres.SR_METRICS)).split(",")
@@ -204,9 +203,8 @@ def _evaluate_super_resolution(source, path, loaded, meta, metric_names, data, o
     click.echo(f"Evaluating {path} (x{scale}{', x8 self-ensemble' if self_ensemble else ''}) "
                f"on {len(pairs)} held-out image(s) of {data}, whole, Y channel, {scale} px "
                f"borders cropped")
-    upscale = lambda x: loaded.upscale(tf.constant(x)).numpy()  # noqa: E731
-    scores = superres.scores(superres.self_ensemble(upscale) if self_ensemble else upscale,
-                             pairs, scale, names,
+    scores = superres.scores(superres.export_upscaler(loaded, self_ensemble), pairs, scale,
+                             names,
                              where=f"{data} test{', x8 self-ensemble' if self_ensemble else ''}")
     click.echo(superres.table(scores))
     _write(scores, output, source, path, data=data, scale=scale, self_ensemble=self_ensemble)

@@ -114,7 +114,6 @@ def upscale(source: str, input_path: str, out_dir: str, tile: int, overlap: int,
             self_ensemble: bool) -> None:
     """Upscale INPUT (an image or a folder of images, any size) with SOURCE, an
     SRGAN run directory or export; PNGs `scale` times larger go to the output folder."""
-    import tensorflow as tf
     from keras_gans.cli.translate import input_files
     for what, p in (("SOURCE", source), ("INPUT", input_path)):
         if not pathlib.Path(p).exists():
@@ -133,10 +132,8 @@ def upscale(source: str, input_path: str, out_dir: str, tile: int, overlap: int,
                          f"endpoint; this one is {meta.get('model', 'another model')}'s): pass "
                          f"an SRGAN run directory or export.")
     scale = int(meta["scale"])
-    run = lambda x: loaded.upscale(tf.constant(x)).numpy()  # noqa: E731
-    if self_ensemble:
-        from keras_gans.evaluation import superres
-        run = superres.self_ensemble(run)
-    written = upscale_files(run, items, scale, out_dir, tile, overlap)
+    from keras_gans.evaluation import superres
+    written = upscale_files(superres.export_upscaler(loaded, self_ensemble), items, scale,
+                            out_dir, tile, overlap)
     click.echo(f"Upscaled {len(written)} image(s) x{scale}"
                f"{' (x8 self-ensemble)' if self_ensemble else ''} into {out_dir}")

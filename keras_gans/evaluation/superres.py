@@ -94,6 +94,14 @@ def self_ensemble(upscale: Upscaler) -> Upscaler:
     return ensembled
 
 
+def export_upscaler(loaded: object, ensemble: bool = False) -> Upscaler:
+    """The `upscale` endpoint of a loaded SRGAN export as an upscaler on numpy
+    batches; its x8 self-ensemble when `ensemble`."""
+    def upscale(lr: np.ndarray) -> np.ndarray:
+        return loaded.upscale(tf.constant(lr)).numpy()
+    return self_ensemble(upscale) if ensemble else upscale
+
+
 def measure(upscale: Callable[[np.ndarray], np.ndarray],
             pairs: Sequence[tuple[np.ndarray, np.ndarray]], scale: int) -> dict:
     """{metric: mean over images, "per_image": [{metric: value}]} of
