@@ -82,6 +82,31 @@ def check_rampup(rampup: Any) -> float:
                                 "TensorFlow's warm-up)")
 
 
+def check_topk(topk: Any, gamma: Any) -> tuple[float, float]:
+    """(`topk`, `topk_gamma`) as floats in (0, 1], or a ValueError saying what
+    each takes."""
+    def share(value, says):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if not 0.0 < number <= 1.0:
+            raise ValueError(f"{says}, not {value!r}.")
+        return number
+    return (share(topk, "topk is the least share of each batch whose fakes G learns from "
+                        "(top-k training), a number in (0, 1] (the paper's 0.5; 1 for off)"),
+            share(gamma, "topk_gamma is the per-epoch decay of top-k's share, a number in "
+                         "(0, 1] (the paper's 0.99)"))
+
+
+def topk_share(g_step: Any, topk: float, gamma: float, epoch_steps: float) -> tf.Tensor:
+    """Top-k's kept share of the batch after G's `g_step`-th update:
+    max(topk, gamma ** epoch), epoch = g_step / epoch_steps (Sinha et al. 2020
+    decay k once an epoch; here it decays smoothly between epochs)."""
+    epoch = tf.cast(g_step, tf.float32) / float(epoch_steps)
+    return tf.maximum(float(topk), tf.pow(float(gamma), epoch))
+
+
 def ema_decay_at(step: Any, decay: float, rampup: float = 0.0) -> tf.Tensor:
     """The moving average's decay after G's `step`-th update: `decay` once
     warmed up. rampup 0: min(decay, (1 + t) / (10 + t)) (TensorFlow's
@@ -154,6 +179,15 @@ class GAN(Adversarial):
             real and the fake batch, which DCGAN's separate batches avoid);
             with spectral norm, the power iteration then runs once a D step
             instead of twice. Off: two calls.
+        topk: top-k training (Sinha et al., "Top-k Training of GANs", NeurIPS
+            2020): G's step learns only from the fakes D scores as most real,
+            a share of the batch that starts at 1 and decays by `topk_gamma`
+            an epoch down to `topk` (the paper's 0.5); the other fakes' loss
+            is zeroed, the kept ones averaged. 1 is off.
+        topk_gamma: the per-epoch decay of top-k's share (the paper's 0.99).
+        topk_epoch_steps: G steps per epoch of that decay; None: one pass over
+            the data, which `keras-gans train` sets (`training_callbacks`).
+            A plain `fit()` with `topk` < 1 needs it.
     """
 
     kind = LATENT
@@ -167,7 +201,9 @@ class GAN(Adversarial):
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
                  pack: int = 1, reuse_fakes: bool = False, joint_d: bool = False,
                  ema_rampup: float = 0.0, augment_p: float = 1.0, bcr_weight: float = 0.0,
-                 bcr_augment: str = "translation", **kwargs: Any) -> None:
+                 bcr_augment: str = "translation", topk: float = 1.0,
+                 topk_gamma: float = 0.99, topk_epoch_steps: int | None = None,
+                 **kwargs: Any) -> None:
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if int(latent_dim) < 1:
@@ -185,6 +221,14 @@ class GAN(Adversarial):
                              "bcr_augment (e.g. 'translation'), or bcr_weight=0 for no bCR.")
         if self.bcr_weight:
             self.add_tracker("bcr")
+        self.topk, self.topk_gamma = check_topk(topk, topk_gamma)
+        if topk_epoch_steps is not None and int(topk_epoch_steps) < 1:
+            raise ValueError(f"topk_epoch_steps is G steps per epoch of top-k's decay, a whole "
+                             f"number >= 1 (None: one pass over the data), not "
+                             f"{topk_epoch_steps!r}.")
+        self.topk_epoch_steps = None if topk_epoch_steps is None else int(topk_epoch_steps)
+        if self.topk < 1.0:
+            self.add_tracker("topk")
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.reuse_fakes = bool(reuse_fakes)
@@ -227,7 +271,8 @@ class GAN(Adversarial):
                 "ema_rampup": self.ema_rampup, "augment_p": self.augment_p,
                 "bcr_weight": self.bcr_weight, "bcr_augment": ",".join(self.bcr_policy),
                 "pack": self.pack, "reuse_fakes": self.reuse_fakes,
-                "joint_d": self.joint_d}
+                "joint_d": self.joint_d, "topk": self.topk, "topk_gamma": self.topk_gamma,
+                "topk_epoch_steps": self.topk_epoch_steps}
 
     # ------------------------------------------------------------- inference
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -268,6 +313,37 @@ class GAN(Adversarial):
         else:
             for average, value in pairs:
                 move(average, value)
+
+    def training_callbacks(self, state: Any = None) -> list:
+        """`ZooModel.training_callbacks`; also gives top-k its epoch, the
+        run's steps per epoch, when `topk_epoch_steps` is not set."""
+        if self.topk < 1.0 and self.topk_epoch_steps is None and state is not None:
+            self.topk_epoch_steps = int(state.steps_per_epoch)
+        return super().training_callbacks(state)
+
+    def keep_top_k(self, per_example: tf.Tensor, fake_logits: tf.Tensor,
+                   logs: dict) -> tuple[tf.Tensor, dict]:
+        """G's per-example loss under top-k training: the fakes whose logits
+        are among the k highest keep their loss, scaled by batch / k so the
+        batch mean is the mean over the k; the rest count 0. Unchanged (and
+        `logs` too) when `topk` is 1. Each replica keeps its own top k."""
+        if self.topk >= 1.0:
+            return per_example, logs
+        if self.topk_epoch_steps is None:
+            raise ValueError("topk < 1 decays its share once an epoch, but the model does not "
+                             "know how many G steps an epoch has: pass topk_epoch_steps (e.g. "
+                             "the steps of one pass over your data) to the constructor; "
+                             "keras-gans train sets it.")
+        share = topk_share(self.g_optimizer.iterations, self.topk, self.topk_gamma,
+                           self.topk_epoch_steps)
+        scores = tf.reshape(tf.cast(fake_logits, tf.float32), [tf.shape(per_example)[0], -1])
+        scores = tf.reduce_mean(scores, axis=1)
+        n = tf.shape(scores)[0]
+        k = tf.maximum(1, tf.cast(tf.math.ceil(share * tf.cast(n, tf.float32)), tf.int32))
+        threshold = tf.math.top_k(scores, k=k).values[-1]
+        keep = tf.cast(scores >= threshold, per_example.dtype)
+        scale = tf.cast(n, per_example.dtype) / tf.reduce_sum(keep)
+        return per_example * keep * scale, {**logs, "topk": share}
 
     def augment(self, images: tf.Tensor, training: bool = True) -> tf.Tensor:
         """D's view of a batch: DiffAugment when `augment` is on and training."""
@@ -380,7 +456,7 @@ class GAN(Adversarial):
         under G's tape (`reuse_fakes`), else made here."""
         fake = self.fakes_for(z, labels, training, fake)
         fake_logits = self.discriminate(self.augment(fake, training), labels, training=training)
-        return self.adversarial_loss.generator(fake_logits), {}
+        return self.keep_top_k(self.adversarial_loss.generator(fake_logits), fake_logits, {})
 
     # ------------------------------------------------------------ the update
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:

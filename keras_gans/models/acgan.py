@@ -124,5 +124,5 @@ class ACGAN(ConditionalGAN):
                                                        training=training)
         per_example = (self.adversarial_loss.generator(fake_source)
                        + self.class_weight * class_cross_entropy(fake_classes, labels))
-        return per_example, {}
+        return self.keep_top_k(per_example, fake_source, {})
 
