@@ -279,3 +279,64 @@ def test_acgan_applies_bcr_to_its_source_head():
     logs = gan.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(16), epochs=1,
                    verbose=0).history
     assert logs["bcr"][0] > 0.0 and np.isfinite(logs["d_loss"][0])
+
+
+# ---------------------------------------------------------------------- top-k
+def test_topk_share_decays_an_epoch_at_a_time_to_its_floor():
+    from keras_gans.core.gan import topk_share
+    shares = [float(topk_share(step, 0.5, 0.9, 10)) for step in (0, 10, 20, 50, 70, 1000)]
+    np.testing.assert_allclose(shares, [1.0, 0.9, 0.81, 0.9 ** 5, 0.5, 0.5], rtol=1e-5)
+
+
+def test_topk_leaves_g_only_the_losses_of_the_fakes_d_finds_most_real():
+    gan = keras_gans.DCGAN(**TINY, topk=0.5, topk_gamma=0.01, topk_epoch_steps=1)
+    gan.compile()
+    gan.g_optimizer.iterations.assign(5)          # past the first epoch: share = 0.5
+    z = tf.random.normal((16, 8), seed=1)
+    per_example, logs = gan.generator_loss(z, None)
+    logits = gan.discriminator(gan.generator(z, training=True), training=True).numpy()[:, 0]
+    top = sorted(np.argsort(-logits)[:8])
+    assert float(logs["topk"]) == pytest.approx(0.5)
+    kept = np.flatnonzero(per_example.numpy())
+    assert list(kept) == top, (per_example, logits)
+    # The kept eight count twice, so the batch mean is their mean.
+    full = gan.adversarial_loss.generator(logits[:, None]).numpy()
+    np.testing.assert_allclose(per_example.numpy()[top], 2 * full[top], rtol=1e-4)
+    # And no gradient reaches G's loss through the other eight.
+    losses = tf.Variable(tf.ones(16))
+    with tf.GradientTape() as tape:
+        mean = tf.reduce_mean(gan.keep_top_k(losses, tf.constant(logits), {})[0])
+    np.testing.assert_allclose(tape.gradient(mean, losses).numpy(),
+                               [1 / 8 if i in top else 0.0 for i in range(16)], rtol=1e-6)
+    plain = keras_gans.DCGAN(**TINY)
+    plain.compile()
+    same, logs = plain.keep_top_k(tf.ones(4), tf.zeros((4, 1)), {})
+    assert logs == {} and "topk" not in plain.metric_names       # off by default
+
+
+def test_topk_takes_its_epoch_from_the_run_or_says_what_it_needs():
+    from keras_gans.training.callbacks import RunState
+    gan = keras_gans.DCGAN(**TINY, topk=0.5)
+    gan.training_callbacks(RunState(step=0, total_steps=100, steps_per_epoch=7, batch_size=8))
+    assert gan.topk_epoch_steps == 7 and gan.get_config()["topk_epoch_steps"] == 7
+    bare = keras_gans.DCGAN(**TINY, topk=0.5)
+    bare.compile()
+    x = np.zeros((16, 28, 28, 1), "float32")
+    with pytest.raises(ValueError, match="pass topk_epoch_steps"):
+        bare.fit(x, batch_size=8, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"topk is the least share .* not 0"):
+        keras_gans.DCGAN(**TINY, topk=0)
+    with pytest.raises(ValueError, match=r"topk_gamma is .* not 1.5"):
+        keras_gans.DCGAN(**TINY, topk=0.5, topk_gamma=1.5)
+
+
+def test_acgan_keeps_the_fakes_its_source_head_scores_highest():
+    gan = keras_gans.ACGAN(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, g_filters=4,
+                           d_filters=4, seed=0, topk=0.25, topk_gamma=0.01, topk_epoch_steps=1)
+    gan.compile()
+    gan.g_optimizer.iterations.assign(3)
+    z, y = tf.random.normal((16, 8), seed=2), tf.constant(np.arange(16) % 10)
+    per_example, _ = gan.generator_loss(z, y)
+    source, _ = gan.discriminator(gan.generate_fake(z, y), training=True)
+    assert list(np.flatnonzero(per_example.numpy())) == sorted(
+        np.argsort(-source.numpy()[:, 0])[:4])
