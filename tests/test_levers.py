@@ -340,3 +340,40 @@ def test_acgan_keeps_the_fakes_its_source_head_scores_highest():
     source, _ = gan.discriminator(gan.generate_fake(z, y), training=True)
     assert list(np.flatnonzero(per_example.numpy())) == sorted(
         np.argsort(-source.numpy()[:, 0])[:4])
+
+
+# ------------------------------------------------------------ mixture latent
+def test_mixture_latent_turns_a_standard_normal_z_into_k_equal_islands():
+    import math
+    from keras_gans.nets.mixture import MixtureLatent
+    layer = MixtureLatent(10, seed=3)
+    z = np.random.default_rng(0).standard_normal((20000, 100)).astype("float32")
+    out = layer(z).numpy()
+    centres = layer.centres.numpy()
+    assert out.shape == (20000, 99) and centres.shape == (10, 99)
+    # z's first number picks the component, each equally often ...
+    cdf = 0.5 * (1.0 + np.vectorize(math.erf)(z[:, 0] / math.sqrt(2.0)))
+    picked = np.minimum((cdf * 10).astype(int), 9)
+    counts = np.bincount(picked, minlength=10) / len(z)
+    assert counts.min() > 0.09 and counts.max() < 0.11
+    # ... and the draw is its centre plus z's other numbers ...
+    np.testing.assert_allclose(out - centres[picked], z[:, 1:], atol=1e-5)
+    # ... so the islands do not touch: every draw is nearest its own centre.
+    nearest = np.argmin(((out[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+    assert (nearest == picked).all()
+    # The same seed makes the same centres (an EMA copy, a rebuilt model).
+    again = MixtureLatent.from_config(layer.get_config())
+    again.build((None, 100))
+    np.testing.assert_array_equal(again.centres.numpy(), centres)
+
+
+def test_dcgan_latent_mixture_keeps_the_export_z_convention(tmp_path):
+    gan = keras_gans.DCGAN(**TINY, latent_mixture=4, ema_decay=0.9)
+    assert gan.generator.input.shape[-1] == 8 and gan.hparams["latent_mixture"] == 4
+    ours = gan.generator.get_layer("mixture_latent").centres.numpy()
+    np.testing.assert_array_equal(gan.generator_ema.get_layer("mixture_latent").centres.numpy(),
+                                  ours)
+    assert not gan.generator.get_layer("mixture_latent").trainable_weights
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="latent_mixture is the number of Gaussians"):
+            keras_gans.DCGAN(**TINY, latent_mixture=bad)
