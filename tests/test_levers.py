@@ -367,7 +367,7 @@ def test_mixture_latent_turns_a_standard_normal_z_into_k_equal_islands():
     np.testing.assert_array_equal(again.centres.numpy(), centres)
 
 
-def test_dcgan_latent_mixture_keeps_the_export_z_convention(tmp_path):
+def test_dcgan_latent_mixture_takes_the_usual_z_and_shares_its_centres_with_the_average():
     gan = keras_gans.DCGAN(**TINY, latent_mixture=4, ema_decay=0.9)
     assert gan.generator.input.shape[-1] == 8 and gan.hparams["latent_mixture"] == 4
     ours = gan.generator.get_layer("mixture_latent").centres.numpy()
