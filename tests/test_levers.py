@@ -367,8 +367,11 @@ def test_mixture_latent_turns_a_standard_normal_z_into_k_equal_islands():
     np.testing.assert_array_equal(again.centres.numpy(), centres)
 
 
-def test_dcgan_latent_mixture_takes_the_usual_z_and_shares_its_centres_with_the_average():
-    gan = keras_gans.DCGAN(**TINY, latent_mixture=4, ema_decay=0.9)
+@pytest.mark.parametrize("entry", ["DCGAN", "VanillaGAN"])
+def test_latent_mixture_takes_the_usual_z_and_shares_its_centres_with_the_average(entry):
+    cls = getattr(keras_gans, entry)
+    size = TINY if entry == "DCGAN" else dict(latent_dim=8, g_hidden=(16,), d_hidden=(8,), seed=0)
+    gan = cls(**size, latent_mixture=4, ema_decay=0.9)
     assert gan.generator.input.shape[-1] == 8 and gan.hparams["latent_mixture"] == 4
     ours = gan.generator.get_layer("mixture_latent").centres.numpy()
     np.testing.assert_array_equal(gan.generator_ema.get_layer("mixture_latent").centres.numpy(),
@@ -376,4 +379,4 @@ def test_dcgan_latent_mixture_takes_the_usual_z_and_shares_its_centres_with_the_
     assert not gan.generator.get_layer("mixture_latent").trainable_weights
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError, match="latent_mixture is the number of Gaussians"):
-            keras_gans.DCGAN(**TINY, latent_mixture=bad)
+            cls(**size, latent_mixture=bad)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_gans.nets.mixture import MixtureLatent, check_components
+from keras_gans.nets.mixture import mixed
 
 
 def dcgan_init() -> keras.initializers.Initializer:
@@ -56,11 +56,8 @@ def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int 
     start, ups = _dcgan_plan(image_shape)
     z = keras.Input((latent_dim,), name="z")
     width = filters * 2 ** (ups - 1)
-    h = z
-    if check_components(latent_mixture) >= 2:
-        h = MixtureLatent(latent_mixture, name="mixture_latent")(z)
     h = layers.Dense(start * start * width, use_bias=False,
-                     kernel_initializer=dcgan_init(), name="project")(h)
+                     kernel_initializer=dcgan_init(), name="project")(mixed(z, latent_mixture))
     h = layers.Reshape((start, start, width))(h)
     h = layers.ReLU()(dcgan_bn()(h))
     for i in range(ups - 1):

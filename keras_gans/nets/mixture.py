@@ -72,3 +72,11 @@ class MixtureLatent(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "components": self.components, "seed": self.seed}
+
+
+def mixed(z: keras.KerasTensor, components: int) -> keras.KerasTensor:
+    """What G's first layer sees of its input `z`: z itself, or with
+    `components` K >= 2 the `MixtureLatent` draw made from it."""
+    if check_components(components) < 2:
+        return z
+    return MixtureLatent(components, name="mixture_latent")(z)
