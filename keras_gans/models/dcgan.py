@@ -15,7 +15,6 @@ from __future__ import annotations
 from keras_gans.core import GAN
 from keras_gans.core.gan import packed_shape
 from keras_gans.nets import dcgan
-from keras_gans.nets.mixture import check_components
 
 
 class DCGAN(GAN):
@@ -31,9 +30,6 @@ class DCGAN(GAN):
         spectral_norm: spectrally normalise D's weights (Miyato et al. 2018).
         d_dropout: dropout at this rate after each of D's convolutions (not the
             paper's; against D memorising a small data set), 0 for none.
-        latent_mixture: K >= 2 feeds G a mixture of K Gaussians made from z
-            (`keras_gans.nets.mixture`; not the paper's), so that G's input
-            falls into K islands; 0: the plain Gaussian.
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
             see `keras_gans.GAN` (with pack m, D takes m images stacked along
             the channels).
@@ -41,15 +37,12 @@ class DCGAN(GAN):
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
                  g_filters: int = 64, d_filters: int = 64, norm: str = "batch",
-                 spectral_norm: bool = False, d_dropout: float = 0.0, latent_mixture: int = 0,
-                 **kwargs):
+                 spectral_norm: bool = False, d_dropout: float = 0.0, **kwargs):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
                             norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm),
-                            d_dropout=dcgan.check_dropout(d_dropout),
-                            latent_mixture=check_components(latent_mixture))
-        super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters,
-                                               latent_mixture=latent_mixture),
+                            d_dropout=dcgan.check_dropout(d_dropout))
+        super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
                          dcgan.dcgan_discriminator(image_shape, d_filters, norm=norm,
                                                    spectral_norm=spectral_norm,
                                                    dropout=d_dropout, extra_channels=(

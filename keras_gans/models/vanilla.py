@@ -20,7 +20,6 @@ from __future__ import annotations
 from keras_gans.core import GAN
 from keras_gans.core.gan import packed_shape
 from keras_gans.nets import mlp
-from keras_gans.nets.mixture import check_components
 from typing import Sequence
 
 
@@ -35,8 +34,6 @@ class VanillaGAN(GAN):
         maxout_pieces: linear pieces per maxout unit (1: LeakyReLU instead).
         dropout: dropout rate after each discriminator layer.
         input_dropout: dropout rate on the discriminator's input.
-        latent_mixture: K >= 2 feeds G a mixture of K Gaussians made from z
-            (`keras_gans.nets.mixture`; not the paper's); 0: the plain Gaussian.
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
             see `keras_gans.GAN`.
     """
@@ -44,15 +41,13 @@ class VanillaGAN(GAN):
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
                  g_hidden: Sequence[int] = (1200, 1200), d_hidden: Sequence[int] = (240, 240),
                  maxout_pieces: int = 5, dropout: float = 0.5, input_dropout: float = 0.2,
-                 latent_mixture: int = 0, **kwargs):
+                 **kwargs):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_hidden=tuple(g_hidden),
                             d_hidden=tuple(d_hidden), maxout_pieces=maxout_pieces,
-                            dropout=dropout, input_dropout=input_dropout,
-                            latent_mixture=check_components(latent_mixture))
+                            dropout=dropout, input_dropout=input_dropout)
         super().__init__(
-            mlp.mlp_generator(latent_dim, image_shape, tuple(g_hidden),
-                              latent_mixture=latent_mixture),
+            mlp.mlp_generator(latent_dim, image_shape, tuple(g_hidden)),
             mlp.maxout_discriminator(packed_shape(image_shape, kwargs.get("pack", 1)),
                                      tuple(d_hidden), maxout_pieces, dropout,
                                      input_dropout),

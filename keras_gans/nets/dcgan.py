@@ -10,8 +10,6 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_gans.nets.mixture import mixed
-
 
 def dcgan_init() -> keras.initializers.Initializer:
     """Weights drawn from N(0, 0.02), as in Radford et al. 2016."""
@@ -43,21 +41,18 @@ def _dcgan_plan(image_shape):
 
 
 def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int = 64,
-                    name: str = "generator", output: str = "tanh",
-                    latent_mixture: int = 0) -> keras.Model:
+                    name: str = "generator", output: str = "tanh") -> keras.Model:
     """Radford et al.'s generator: project z, then fractionally-strided 5x5
     convolutions with batch norm and ReLU, halving filters as size doubles,
     and a tanh output layer without batch norm. `output="logits"` leaves the
-    last layer linear (a VAE's decoder puts its likelihood's link on it).
-    `latent_mixture` K >= 2 first maps z to a mixture of K Gaussians
-    (`keras_gans.nets.mixture.MixtureLatent`; not the paper's)."""
+    last layer linear (a VAE's decoder puts its likelihood's link on it)."""
     if output not in ("tanh", "logits"):
         raise ValueError(f"output is 'tanh' (images in [-1, 1]) or 'logits', not {output!r}.")
     start, ups = _dcgan_plan(image_shape)
     z = keras.Input((latent_dim,), name="z")
     width = filters * 2 ** (ups - 1)
     h = layers.Dense(start * start * width, use_bias=False,
-                     kernel_initializer=dcgan_init(), name="project")(mixed(z, latent_mixture))
+                     kernel_initializer=dcgan_init(), name="project")(z)
     h = layers.Reshape((start, start, width))(h)
     h = layers.ReLU()(dcgan_bn()(h))
     for i in range(ups - 1):

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Sequence
 import keras
 from keras import layers
 
-from keras_gans.nets.mixture import mixed
-
 if TYPE_CHECKING:
     import tensorflow as tf
 
@@ -46,13 +44,10 @@ class Maxout(layers.Layer):
 
 
 def mlp_generator(latent_dim: int, image_shape: tuple[int, ...],
-                  hidden: Sequence[int] = (1200, 1200), name: str = "generator",
-                  latent_mixture: int = 0) -> keras.Model:
-    """The GAN paper's MNIST generator: ReLU MLP; tanh output in [-1, 1].
-    `latent_mixture` K >= 2 first maps z to a mixture of K Gaussians
-    (`keras_gans.nets.mixture.MixtureLatent`; not the paper's)."""
+                  hidden: Sequence[int] = (1200, 1200), name: str = "generator") -> keras.Model:
+    """The GAN paper's MNIST generator: ReLU MLP; tanh output in [-1, 1]."""
     z = keras.Input((latent_dim,), name="z")
-    h = mixed(z, latent_mixture)
+    h = z
     for i, units in enumerate(hidden):
         h = layers.Dense(units, activation="relu", name=f"fc{i + 1}")(h)
     h = layers.Dense(math.prod(image_shape), name="out")(h)
