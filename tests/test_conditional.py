@@ -381,3 +381,53 @@ def test_acgan_without_classifying_fakes_trains_its_classifier_on_real_images_on
     np.testing.assert_allclose(got_real_only.numpy(), (adv + 2 * ce_real).numpy(), rtol=1e-5)
     with pytest.raises(ValueError, match="classify_fakes is true"):
         keras_gans.ACGAN(num_classes=NUM_CLASSES, classify_fakes="no", **TINY)
+
+
+# ------------------------------------------------------------ D's label input
+@pytest.mark.parametrize("spectral", [False, True])
+def test_label_map_convolution_matches_the_full_convolution(spectral):
+    """cgan's D convolves its label maps once per class (LabelMapConv2D): the
+    outputs and every gradient (weights, and the image, which is G's) are
+    those of a plain Conv2D over the image with the maps stacked on."""
+    from keras_gans.nets import conditional, dcgan
+    rng = np.random.default_rng(0)
+    image = tf.constant(rng.uniform(-1, 1, (6, 28, 28, 1)).astype("float32"))
+    labels = np.array([0, 3, 9, 3, 1, 7])
+    maps = conditional.LabelMaps(10, 28, 28)(labels)
+
+    def wrap(layer):
+        return dcgan.maybe_spectral(layer, spectral)
+
+    plain = wrap(keras.layers.Conv2D(16, 5, strides=2, padding="same"))
+    fast = wrap(dcgan.LabelMapConv2D(16, 5, strides=2, padding="same", label_channels=10))
+    plain.build((None, 28, 28, 11))
+    fast.build((None, 28, 28, 11))
+    fast.set_weights(plain.get_weights())
+    results = []
+    for layer in (plain, fast):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            out = layer(tf.concat([image, maps], -1), training=True)
+            loss = tf.reduce_sum(out * tf.cast(tf.range(16), out.dtype))
+        grads = tape.gradient(loss, [image, *layer.trainable_weights])
+        results.append([out, *grads])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-4)
+
+
+def test_cgan_discriminator_loads_weights_saved_with_a_plain_first_convolution(tmp_path):
+    """Weight files of runs saved before LabelMapConv2D (a plain Conv2D over
+    image + label maps) still load, and give the same logits."""
+    from keras_gans.nets import conditional, dcgan
+    old = dcgan.dcgan_discriminator((28, 28, 1), 8, extra_channels=10)
+    new = dcgan.dcgan_discriminator((28, 28, 1), 8, extra_channels=10, label_channels=10)
+    assert isinstance(new.get_layer("conv1"), dcgan.LabelMapConv2D)
+    path = tmp_path / "d.weights.h5"
+    old.save_weights(str(path))
+    new.load_weights(str(path))
+    rng = np.random.default_rng(1)
+    maps = conditional.LabelMaps(10, 28, 28)(np.arange(4) * 2)
+    x = tf.concat([rng.uniform(-1, 1, (4, 28, 28, 1)).astype("float32"), maps], -1)
+    np.testing.assert_allclose(np.asarray(new(x)), np.asarray(old(x)), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="label_channels"):
+        dcgan.dcgan_discriminator((28, 28, 1), 8, extra_channels=1, label_channels=10)

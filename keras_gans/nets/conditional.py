@@ -88,7 +88,8 @@ def conditional_discriminator(image_shape: tuple[int, ...], num_classes: int, fi
     maps = LabelMaps(num_classes, image_shape[0], image_shape[1], name="label_maps")(label)
     h = layers.Concatenate(name="image_and_label")([image, maps])
     body = dcgan.dcgan_discriminator(image_shape, filters, name="discriminator_body",
-                                     extra_channels=num_classes, norm=norm,
+                                     extra_channels=num_classes,
+                                     label_channels=num_classes, norm=norm,
                                      spectral_norm=spectral_norm)
     return keras.Model([image, label], body(h), name=name)
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import keras
 from keras import layers
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 def dcgan_init() -> keras.initializers.Initializer:
@@ -111,17 +115,61 @@ def maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
                                         name=f"sn_{layer.name}") if spectral_norm else layer
 
 
+@keras.saving.register_keras_serializable(package="keras_gans")
+class LabelMapConv2D(layers.Conv2D):
+    """A Conv2D whose input ends in `label_channels` one-hot label maps, each
+    constant over the image (a conditional D's class input, as
+    `conditional.LabelMaps` makes it). Same weights and outputs as Conv2D on
+    the whole input, at the cost of a convolution over the image channels
+    alone: the label channels' part of the output depends only on the class,
+    so it is convolved once per class (a batch of `label_channels` images,
+    borders included) and each image adds its class's map. On a CPU the full
+    convolution over 1 + 10 channels cost four times the image's alone."""
+
+    def __init__(self, *args, label_channels: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_channels = int(label_channels)
+        if self.label_channels < 1:
+            raise ValueError(f"label_channels must be >= 1, got {label_channels}.")
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        k = self.label_channels
+        c = inputs.shape[-1] - k
+        kernel = self.kernel
+        out = self.convolution_op(inputs[..., :c], kernel[:, :, :c, :])
+        # maps[j]: the label channels of an image of class j
+        eye = keras.ops.eye(k, dtype=inputs.dtype)
+        maps = keras.ops.broadcast_to(eye[:, None, None, :], (k, *inputs.shape[1:3], k))
+        per_class = self.convolution_op(maps, kernel[:, :, c:, :])
+        one_hot = inputs[:, 0, 0, c:]
+        out = out + keras.ops.einsum("bk,khwf->bhwf", one_hot, per_class)
+        if self.use_bias:
+            out = out + keras.ops.reshape(self.bias, (1, 1, 1, self.filters))
+        return self.activation(out) if self.activation is not None else out
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "label_channels": self.label_channels}
+
+
+# Keras's weight files name each layer's entry after its class: under Conv2D's
+# name, the weights that runs saved before this class existed still load.
+LabelMapConv2D.__name__ = "Conv2D"
+
+
 def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool,
-                dropout: float = 0.0):
+                dropout: float = 0.0, label_channels: int = 0):
     """D's strided 5x5 convolutions with LeakyReLU(0.2), normalised after the
-    first, each followed by dropout at rate `dropout` (0: none), flattened."""
+    first, each followed by dropout at rate `dropout` (0: none), flattened.
+    `label_channels`: the input's last channels are one-hot label maps (the
+    first convolution is then a `LabelMapConv2D`)."""
     h, width = x, filters
     for i in range(ups):
         normed = i > 0 and norm != "none"
-        h = maybe_spectral(layers.Conv2D(width, 5, strides=2, padding="same",
-                                          use_bias=not normed,
-                                          kernel_initializer=dcgan_init(), name=f"conv{i + 1}"),
-                            spectral_norm)(h)
+        options = dict(strides=2, padding="same", use_bias=not normed,
+                       kernel_initializer=dcgan_init(), name=f"conv{i + 1}")
+        conv = (LabelMapConv2D(width, 5, label_channels=label_channels, **options)
+                if i == 0 and label_channels else layers.Conv2D(width, 5, **options))
+        h = maybe_spectral(conv, spectral_norm)(h)
         if normed:
             h = _norm_layer(norm)(h)
         h = layers.LeakyReLU(0.2)(h)
@@ -134,7 +182,7 @@ def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool,
 def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                         name: str = "discriminator", extra_channels: int = 0,
                         norm: str = "batch", spectral_norm: bool = False,
-                        dropout: float = 0.0) -> keras.Model:
+                        dropout: float = 0.0, label_channels: int = 0) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a
@@ -143,12 +191,17 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     `spectral_norm`: wrap every convolution and the logit layer in
     `keras.layers.SpectralNormalization` (SN-GAN); `dropout`: a dropout
     layer at this rate after each convolution's activation (not the paper's;
-    TensorFlow's DCGAN tutorial has 0.3), 0 for none."""
+    TensorFlow's DCGAN tutorial has 0.3), 0 for none; `label_channels`: the
+    last this many of the extra channels are one-hot label maps, each constant
+    over the image (computed cheaper: `LabelMapConv2D`)."""
+    if not 0 <= int(label_channels) <= int(extra_channels):
+        raise ValueError(f"label_channels ({label_channels}) must be among the "
+                         f"extra_channels ({extra_channels}).")
     _, ups = _dcgan_plan(image_shape)
     norm = check_norm(norm)
     dropout = check_dropout(dropout)
     x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
-    h = _dcgan_body(x, ups, filters, norm, spectral_norm, dropout)
+    h = _dcgan_body(x, ups, filters, norm, spectral_norm, dropout, int(label_channels))
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
     return keras.Model(x, logits, name=name)
