@@ -383,6 +383,35 @@ def test_acgan_without_classifying_fakes_trains_its_classifier_on_real_images_on
         keras_gans.ACGAN(num_classes=NUM_CLASSES, classify_fakes="no", **TINY)
 
 
+
+def test_acgan_g_class_weight_weights_only_gs_class_term():
+    """g_class_weight sets G's class term apart from D's; unset it is class_weight's."""
+    import tensorflow as tf
+    from keras_gans.models.acgan import class_cross_entropy
+    real = tf.random.uniform((8, 28, 28, 1), -1.0, 1.0, seed=0)
+    labels = tf.constant(np.arange(8) % NUM_CLASSES, tf.int32)
+    z = tf.random.normal((8, TINY["latent_dim"]), seed=1)
+    paper = keras_gans.ACGAN(num_classes=NUM_CLASSES, seed=1, **TINY)
+    light = keras_gans.ACGAN(num_classes=NUM_CLASSES, seed=1, g_class_weight=0.2, **TINY)
+    light.set_weights(paper.get_weights())
+    assert paper.get_config()["g_class_weight"] is None
+    assert light.get_config()["g_class_weight"] == 0.2
+    fake = paper.generator([z, labels], training=False)
+    source_fake, classes_fake = paper.discriminator(fake, training=False)
+    adv = paper.adversarial_loss.generator(source_fake)
+    ce = class_cross_entropy(classes_fake, labels)
+    got_paper, _ = paper.generator_loss(z, labels, training=False)
+    got_light, _ = light.generator_loss(z, labels, training=False)
+    np.testing.assert_allclose(got_paper.numpy(), (adv + ce).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(got_light.numpy(), (adv + 0.2 * ce).numpy(), rtol=1e-5)
+    # D's loss does not depend on it.
+    np.testing.assert_allclose(light.discriminator_loss(real, labels, z, training=False)[0],
+                               paper.discriminator_loss(real, labels, z, training=False)[0],
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="g_class_weight must be >= 0"):
+        keras_gans.ACGAN(num_classes=NUM_CLASSES, g_class_weight=-1, **TINY)
+
+
 # ------------------------------------------------------------ D's label input
 @pytest.mark.parametrize("spectral", [False, True])
 def test_label_map_convolution_matches_the_full_convolution(spectral):

@@ -14,7 +14,10 @@ of `keras_gans.core.losses`) and the class terms are cross-entropies weighted by
 `class_weight` (1 in the paper), so per example
 
     D loss = adv_D(real, fake) + class_weight * (CE(real, c) + CE(fake, c))
-    G loss = adv_G(fake)       + class_weight * CE(fake, c).
+    G loss = adv_G(fake)       + g_class_weight * CE(fake, c),
+
+where `g_class_weight` is `class_weight` unless set apart (not the paper's: a
+smaller one pulls G less towards the images D's classifier finds easiest).
 
 `classify_fakes=False` (not the paper's) drops D's class term on the fakes
 and counts the real one twice, so D's classifier learns from real images only
@@ -54,6 +57,8 @@ class ACGAN(ConditionalGAN):
 
     Args:
         class_weight: weight of the class log-likelihood terms (1 in the paper).
+        g_class_weight: G's own weight of its class term; None (the paper's)
+            takes `class_weight`.
         classify_fakes: D's class term covers the fakes as well as the real
             images (the paper's L_C, True), or only the real ones, counted
             twice (False).
@@ -70,13 +75,16 @@ class ACGAN(ConditionalGAN):
     metric_names = ConditionalGAN.metric_names + ("class_loss", "acc_real", "acc_fake")
     discriminator_network = staticmethod(conditional.two_headed_discriminator)
 
-    def __init__(self, class_weight: float = 1.0, classify_fakes: bool = True, **kwargs):
-        if float(class_weight) < 0:
-            raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
+    def __init__(self, class_weight: float = 1.0, classify_fakes: bool = True,
+                 g_class_weight: float | None = None, **kwargs):
+        for name, value in (("class_weight", class_weight), ("g_class_weight", g_class_weight)):
+            if value is not None and float(value) < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}.")
         if not isinstance(classify_fakes, bool):
             raise ValueError(f"classify_fakes is true (the paper's: D's class term covers the "
                              f"fakes too) or false (real images only), not {classify_fakes!r}.")
         self.class_weight = float(class_weight)
+        self.g_class_weight = None if g_class_weight is None else float(g_class_weight)
         self.classify_fakes = classify_fakes
         if kwargs.get("joint_d"):
             raise ValueError("joint_d is not available for ACGAN: its D step scores the real "
@@ -84,6 +92,7 @@ class ACGAN(ConditionalGAN):
                              "leave joint_d off.")
         super().__init__(**kwargs)
         self.hparams = {**self.hparams, "class_weight": self.class_weight,
+                        "g_class_weight": self.g_class_weight,
                         "classify_fakes": self.classify_fakes}
 
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
@@ -122,7 +131,8 @@ class ACGAN(ConditionalGAN):
         fake = self.fakes_for(z, labels, training, fake)
         fake_source, fake_classes = self.discriminator(self.augment(fake, training),
                                                        training=training)
+        weight = self.class_weight if self.g_class_weight is None else self.g_class_weight
         per_example = (self.adversarial_loss.generator(fake_source)
-                       + self.class_weight * class_cross_entropy(fake_classes, labels))
+                       + weight * class_cross_entropy(fake_classes, labels))
         return self.keep_top_k(per_example, fake_source, {})
 
