@@ -257,31 +257,46 @@ def train_and_score(entry, seed, args, reals, extractor):
 
 
 # ----------------------------------------------------------------- timing
-def time_recipe(entry, args, k=300):
+def time_recipe(entry, args, k=300, rounds=1):
     """Seconds per step and fixed seconds (start-up, export) of ENTRY's recipe on
-    this machine, from two fresh short runs of k and 2k steps with the recipe's
-    epoch length, sampling and checkpoints: the 20-minute budget checked on a
-    machine without training the whole recipe (e.g. under ONEDNN_MAX_CPU_ISA=AVX2)."""
+    this machine, from fresh short runs of k and 2k steps with the recipe's epoch
+    length, sampling and checkpoints: the 20-minute budget checked on a machine
+    without training the whole recipe (e.g. under ONEDNN_MAX_CPU_ISA=AVX2).
+
+    With `rounds` > 1 the pair is timed that many times, the two lengths taking
+    turns to go first, and the median round counts: a host whose speed jumps
+    for a minute (as these shared ones do) spoils one round, not the result."""
+    import statistics
     import tempfile
     from keras_gans import train as train_lib
-    walls, policy, batch = [], None, None
-    for steps in (k, 2 * k):
-        recipe = recipe_for(entry, [*args.set, f"steps={steps}"])[1]
-        with tempfile.TemporaryDirectory() as tmp:
-            started = time.perf_counter()
-            _, info, _ = train_lib.run(recipe, pathlib.Path(tmp) / "run", precision=args.precision,
-                                       seed=0, log=lambda *a: None, verbose=0,
-                                       restart=True, tensorboard=False)
-            walls.append(time.perf_counter() - started)
-            policy, batch = info.policy, recipe.train["batch_size"]
-    per_step = (walls[1] - walls[0]) / k
+    policy, batch, per_round, fixed_round = None, None, [], []
+    for r in range(rounds):
+        walls = {}
+        for steps in ((k, 2 * k) if r % 2 == 0 else (2 * k, k)):
+            recipe = recipe_for(entry, [*args.set, f"steps={steps}"])[1]
+            with tempfile.TemporaryDirectory() as tmp:
+                started = time.perf_counter()
+                _, info, _ = train_lib.run(recipe, pathlib.Path(tmp) / "run",
+                                           precision=args.precision, seed=0, log=lambda *a: None,
+                                           verbose=0, restart=True, tensorboard=False)
+                walls[steps] = time.perf_counter() - started
+                policy, batch = info.policy, recipe.train["batch_size"]
+        per_round.append((walls[2 * k] - walls[k]) / k)
+        fixed_round.append(walls[k] - k * per_round[-1])
+        if rounds > 1:
+            log(f"{entry}: round {r + 1}/{rounds}: {1000 * per_round[-1]:.1f} ms/step")
+    per_step = statistics.median(per_round)
     if per_step <= 0:
-        raise SystemExit(f"{entry}: {2 * k} steps took {walls[1]:.0f} s, no longer than {k} "
-                         f"({walls[0]:.0f} s): something else used the CPU meanwhile; time "
-                         f"again on a quiet machine (or with a larger --time-steps).")
+        raise SystemExit(f"{entry}: {2 * k} steps took no longer than {k} (the median of "
+                         f"{rounds} round(s); the last: {walls[2 * k]:.0f} s and "
+                         f"{walls[k]:.0f} s): something else used the CPU meanwhile; time "
+                         f"again on a quiet machine (or with a larger --time-steps or more "
+                         f"--time-rounds).")
     facts = cpu_facts()
-    result = {"entry": entry, "tag": args.tag, "k": k, "per_step_s": round(per_step, 4),
-              "fixed_s": round(max(0.0, walls[0] - k * per_step), 1), "precision": policy,
+    result = {"entry": entry, "tag": args.tag, "k": k, "rounds": rounds,
+              "per_step_s": round(per_step, 4),
+              "per_step_s_rounds": [round(v, 4) for v in per_round],
+              "fixed_s": round(max(0.0, statistics.median(fixed_round)), 1), "precision": policy,
               "batch_size": batch, "commit": git_commit(), **facts,
               "load_after": round(os.getloadavg()[0], 2),
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
@@ -386,8 +401,9 @@ def write_table(out, readme=None):
              f"class mix from the real images' mix, both as the classifier sees them, in nats) "
              f"and requested-class accuracy: the domain classifier. Train min: the run's wall time, with the load average where "
              f"other work shared the machine. Projected train min: the recipe's steps at the "
-             f"seconds per step (plus fixed seconds) that `--time-only` measured in two short "
-             f"runs on that CPU; \"oneDNN capped at AVX2\" is an AVX512 machine run with "
+             f"seconds per step (plus fixed seconds) that `--time-only` measured in short runs "
+             f"of k and 2k steps on that CPU (the median of its rounds where the JSON has "
+             f"several); \"oneDNN capped at AVX2\" is an AVX512 machine run with "
              f"ONEDNN_MAX_CPU_ISA=AVX2, standing in for an AVX2 one. "
              f"Made by `python benchmarks/quality.py` "
              f"({len(results)} run(s); each run's JSON is in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}).")
@@ -438,16 +454,21 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0", help="comma-separated [%(default)s]")
     common_args(parser, "quality", "for every entry")
     parser.add_argument("--time-only", action="store_true",
-                        help="only time each entry's recipe here (two short runs) for the "
+                        help="only time each entry's recipe here (short runs) for the "
                              "projected-time column, e.g. under ONEDNN_MAX_CPU_ISA=AVX2")
     parser.add_argument("--time-steps", type=int, default=300,
                         help="steps of the shorter timing run (the other has twice) [%(default)s]")
+    parser.add_argument("--time-rounds", type=int, default=3,
+                        help="timing rounds, the two lengths taking turns to go first; the "
+                             "median round counts [%(default)s]")
     args = parse_common(parser, argv)
+    if args.time_only and (args.time_steps < 1 or args.time_rounds < 1):
+        parser.error("--time-steps and --time-rounds must be at least 1")
     if args.time_only:
         entries = [e.strip() for e in args.entries.split(",") if e.strip()]
         for i, entry in enumerate(entries):
             log(f"[{i + 1}/{len(entries)}] timing {entry}")
-            time_recipe(entry, args, k=args.time_steps)
+            time_recipe(entry, args, k=args.time_steps, rounds=args.time_rounds)
     elif not args.table_only:
         from keras_gans import evaluation
         from keras_gans.evaluation.inception import InceptionError

@@ -136,6 +136,27 @@ def test_time_only_projects_from_two_runs_and_refuses_a_busy_timing(tmp_path, mo
         quality.time_recipe("dcgan", args, k=100)
 
 
+def test_time_only_rounds_alternate_and_the_median_round_counts(tmp_path, monkeypatch):
+    """--time-rounds: the k- and 2k-step runs take turns to go first, and a round in
+    which the host slowed down (here: 60 s lost in one run) does not move the result."""
+    import types
+    from keras_gans.training import train as train_lib
+    clock, lengths = {"t": 0.0}, []
+
+    def fake_run(recipe, out, **kw):
+        steps = recipe.train["steps"]
+        lengths.append(steps)
+        clock["t"] += 5.0 + 0.25 * steps + (60.0 if len(lengths) == 4 else 0.0)
+        return None, types.SimpleNamespace(policy="float32"), None
+    monkeypatch.setattr(train_lib, "run", fake_run)
+    monkeypatch.setattr(quality.time, "perf_counter", lambda: clock["t"])
+    args = types.SimpleNamespace(set=[], tag="", precision="float32", out=tmp_path)
+    t = quality.time_recipe("dcgan", args, k=100, rounds=3)
+    assert lengths == [100, 200, 200, 100, 100, 200]
+    assert t["per_step_s"] == 0.25 and t["fixed_s"] == 5.0 and t["rounds"] == 3
+    assert t["per_step_s_rounds"] == [0.25, -0.35, 0.25]
+
+
 def test_coverage_kl_is_scored_from_the_real_mix_and_shown(tmp_path):
     import numpy as np
     real = np.array([0.5, 0.5])
