@@ -5,7 +5,7 @@
     python benchmarks/quality.py --entries dcgan@fashion_mnist    # an entry on other data
     python benchmarks/quality.py --entries dcgan --set ema_decay=0 --tag no-ema   # an ablation
     python benchmarks/quality.py --table-only                     # re-make the table from JSON
-    ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/quality.py --time-only   # recipe times as on AVX2
+    ONEDNN_MAX_CPU_ISA=AVX2 XLA_FLAGS=--xla_cpu_max_isa=AVX2 python benchmarks/quality.py --time-only   # as on AVX2
 
 For each entry (`ENTRY` or `ENTRY@DATA`) and seed, this runs `keras-gans train` on
 the recipe (plus any `--set` overrides) into `OUT/runs/NAME/`, then scores the
@@ -72,8 +72,14 @@ def cpu_facts():
     # matrix products) use AVX2 code only: how an AVX512 machine stands in for an AVX2 one.
     from keras_gans.training import precision  # the same reading of the cap as `auto`'s
     cap = precision.onednn_isa_cap()
-    if cap:
-        kind += f" (oneDNN capped at {cap.upper()})"
+    # XLA (vanilla's and CycleGAN's steps on a CPU) generates its own code: capped
+    # with XLA_FLAGS=--xla_cpu_max_isa=AVX2.
+    xla_cap = next((f.split("=", 1)[1] for f in os.environ.get("XLA_FLAGS", "").split()
+                    if f.startswith("--xla_cpu_max_isa=")), "")
+    caps = ([f"oneDNN capped at {cap.upper()}"] if cap else []) + (
+        [f"XLA capped at {xla_cap.upper()}"] if xla_cap else [])
+    if caps:
+        kind += f" ({', '.join(caps)})"
     return {"cpu": cpu_name(), "cpu_kind": kind, "cores": os.cpu_count()}
 
 
@@ -404,7 +410,8 @@ def write_table(out, readme=None):
              f"seconds per step (plus fixed seconds) that `--time-only` measured in short runs "
              f"of k and 2k steps on that CPU (the median of its rounds where the JSON has "
              f"several); \"oneDNN capped at AVX2\" is an AVX512 machine run with "
-             f"ONEDNN_MAX_CPU_ISA=AVX2, standing in for an AVX2 one. "
+             f"ONEDNN_MAX_CPU_ISA=AVX2 (\"XLA capped\": and XLA_FLAGS=--xla_cpu_max_isa=AVX2), "
+             f"standing in for an AVX2 one. "
              f"Made by `python benchmarks/quality.py` "
              f"({len(results)} run(s); each run's JSON is in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}).")
     (out / "table.md").write_text(text + notes + "\n")

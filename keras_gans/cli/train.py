@@ -63,7 +63,7 @@ def zoo() -> None:
               help="tf.distribute strategy (auto: mirrored on several GPUs).")
 @click.option("--xla/--no-xla", default=None,
               help="Compile steps with XLA (default: as `keras-gans tune` measured here, else "
-                   "on a CPU only for CycleGAN).")
+                   "on a CPU only for CycleGAN and vanilla).")
 @click.option("--tune", is_flag=True,
               help="First time each precision and XLA setting here (`keras-gans tune`), then "
                    "train with the fastest.")
