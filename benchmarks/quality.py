@@ -71,11 +71,7 @@ def cpu_facts():
     # ONEDNN_MAX_CPU_ISA=AVX2 makes oneDNN (TensorFlow's CPU kernels for convolutions and
     # matrix products) use AVX2 code only: how an AVX512 machine stands in for an AVX2 one.
     from keras_gans.training import precision  # the same reading of the cap as `auto`'s
-    cap = precision.onednn_isa_cap()
-    # XLA (vanilla's and CycleGAN's steps on a CPU) generates its own code: capped
-    # with XLA_FLAGS=--xla_cpu_max_isa=AVX2.
-    xla_cap = next((f.split("=", 1)[1] for f in os.environ.get("XLA_FLAGS", "").split()
-                    if f.startswith("--xla_cpu_max_isa=")), "")
+    cap, xla_cap = precision.onednn_isa_cap(), precision.xla_isa_cap()
     caps = ([f"oneDNN capped at {cap.upper()}"] if cap else []) + (
         [f"XLA capped at {xla_cap.upper()}"] if xla_cap else [])
     if caps:

@@ -45,6 +45,14 @@ def onednn_isa_cap() -> str:
     return os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
 
 
+def xla_isa_cap() -> str:
+    """The newest vector ISA XLA may generate CPU code for, from
+    XLA_FLAGS=--xla_cpu_max_isa=...; "" when uncapped. XLA's code is its own,
+    so the oneDNN cap does not reach it (vanilla's and CycleGAN's CPU steps)."""
+    return next((flag.split("=", 1)[1] for flag in os.environ.get("XLA_FLAGS", "").split()
+                 if flag.startswith("--xla_cpu_max_isa=")), "")
+
+
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (or what KERAS_GANS_CPU_BF16 says)."""
     forced = os.environ.get(CPU_BF16_ENV, "").strip().lower()
