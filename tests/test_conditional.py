@@ -412,6 +412,55 @@ def test_acgan_g_class_weight_weights_only_gs_class_term():
         keras_gans.ACGAN(num_classes=NUM_CLASSES, g_class_weight=-1, **TINY)
 
 
+
+def test_acgan_twin_classifier_is_tac_gans_losses():
+    """twin_classifier=True (TAC-GAN): D gets a third head; D's class term is C on
+    the real images plus the twin on the fakes, and G's is C's cross-entropy on
+    its fakes minus the twin's. Both heads learn: a few D steps lower each
+    one's own cross-entropy."""
+    import tensorflow as tf
+    from keras_gans.models.acgan import class_cross_entropy
+    real = tf.random.uniform((8, 28, 28, 1), -1.0, 1.0, seed=0)
+    labels = tf.constant(np.arange(8) % NUM_CLASSES, tf.int32)
+    z = tf.random.normal((8, TINY["latent_dim"]), seed=1)
+    tac = keras_gans.ACGAN(num_classes=NUM_CLASSES, seed=1, twin_classifier=True, **TINY)
+    assert tac.get_config()["twin_classifier"] is True
+    assert len(tac.discriminator.outputs) == 3
+    assert len(keras_gans.ACGAN(num_classes=NUM_CLASSES, **TINY).discriminator.outputs) == 2
+    fake = tac.generator([z, labels], training=False)
+    source_real, classes_real, _ = tac.discriminator(real, training=False)
+    source_fake, classes_fake, twin_fake = tac.discriminator(fake, training=False)
+    ce_real = class_cross_entropy(classes_real, labels)
+    ce_fake = class_cross_entropy(classes_fake, labels)
+    ce_twin = class_cross_entropy(twin_fake, labels)
+    adv_d = tac.adversarial_loss.discriminator(source_real, source_fake)
+    adv_g = tac.adversarial_loss.generator(source_fake)
+    got_d, _ = tac.discriminator_loss(real, labels, z, training=False)
+    got_g, _ = tac.generator_loss(z, labels, training=False)
+    np.testing.assert_allclose(got_d.numpy(), (adv_d + ce_real + ce_twin).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(got_g.numpy(), (adv_g + ce_fake - ce_twin).numpy(), rtol=1e-5)
+    # Training D: C learns the real labels, the twin the fakes' labels (an
+    # untrained G's fakes hardly differ between classes: other images stand in).
+    fake = tf.random.uniform((8, 28, 28, 1), -1.0, 1.0, seed=2)
+    _, _, twin_fake = tac.discriminator(fake, training=False)
+    ce_twin = class_cross_entropy(twin_fake, labels)
+    tac.compile()
+    optimizer = tac.d_optimizer
+    for _ in range(30):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tac.discriminator_loss(real, labels, z, training=True,
+                                                         fake=fake)[0])
+        weights = tac.discriminator.trainable_weights
+        optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+    _, classes_real_after, _ = tac.discriminator(real, training=False)
+    _, _, twin_fake_after = tac.discriminator(fake, training=False)
+    assert (tf.reduce_mean(class_cross_entropy(classes_real_after, labels))
+            < 0.5 * tf.reduce_mean(ce_real))
+    assert (tf.reduce_mean(class_cross_entropy(twin_fake_after, labels))
+            < 0.5 * tf.reduce_mean(ce_twin))
+    with pytest.raises(ValueError, match="twin_classifier is true"):
+        keras_gans.ACGAN(num_classes=NUM_CLASSES, twin_classifier="yes", **TINY)
+
 # ------------------------------------------------------------ D's label input
 @pytest.mark.parametrize("spectral", [False, True])
 def test_label_map_convolution_matches_the_full_convolution(spectral):

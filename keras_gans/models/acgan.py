@@ -25,6 +25,19 @@ and the class term keeps its weight; G's loss is unchanged. The Keras ACGAN
 example trains its D this way, so that D is not also rewarded for making G's
 images easy to classify.
 
+`twin_classifier=True` (not the paper's: TAC-GAN, Gong et al., "Twin
+Auxiliary Classifiers GAN", NeurIPS 2019) gives D a third head, a twin
+classifier C_mi that learns the classes of the fakes only, while the first
+classifier C learns from the real images only. G then minimises
+
+    adv_G(fake) + g_class_weight * (CE_C(fake, c) - CE_Cmi(fake, c)):
+
+it still makes images C takes for class c, but is also pushed away from what
+tells its own class-c images apart from its other ones. ACGAN's class term
+alone rewards G for the images of a class that are easiest to classify (less
+varied ones); the twin's term cancels that pull, so that G matches each class's
+whole distribution. D's class term is then CE_C(real, c) + CE_Cmi(fake, c).
+
 Networks: ConditionalGAN's generator, a DCGAN generator fed [z, one-hot(c)],
 and the DCGAN discriminator's convolutional trunk with two heads (one source
 logit, `num_classes` class logits; `keras_gans.nets.conditional`).
@@ -62,6 +75,9 @@ class ACGAN(ConditionalGAN):
         classify_fakes: D's class term covers the fakes as well as the real
             images (the paper's L_C, True), or only the real ones, counted
             twice (False).
+        twin_classifier: TAC-GAN's twin classifier (see above); the first
+            classifier then learns from real images only, whatever
+            `classify_fakes` says.
         **kwargs: image_shape, num_classes, latent_dim, g_filters, d_filters: see
             `ConditionalGAN`; d_steps, loss, seed, augment, ema_decay,
             lr_decay_start: see `keras_gans.GAN`.
@@ -73,16 +89,20 @@ class ACGAN(ConditionalGAN):
     """
 
     metric_names = ConditionalGAN.metric_names + ("class_loss", "acc_real", "acc_fake")
-    discriminator_network = staticmethod(conditional.two_headed_discriminator)
 
     def __init__(self, class_weight: float = 1.0, classify_fakes: bool = True,
-                 g_class_weight: float | None = None, **kwargs):
+                 g_class_weight: float | None = None, twin_classifier: bool = False,
+                 **kwargs):
         for name, value in (("class_weight", class_weight), ("g_class_weight", g_class_weight)):
             if value is not None and float(value) < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}.")
         if not isinstance(classify_fakes, bool):
             raise ValueError(f"classify_fakes is true (the paper's: D's class term covers the "
                              f"fakes too) or false (real images only), not {classify_fakes!r}.")
+        if not isinstance(twin_classifier, bool):
+            raise ValueError(f"twin_classifier is true (TAC-GAN's twin classifier) or false "
+                             f"(the paper's ACGAN), not {twin_classifier!r}.")
+        self.twin_classifier = twin_classifier
         self.class_weight = float(class_weight)
         self.g_class_weight = None if g_class_weight is None else float(g_class_weight)
         self.classify_fakes = classify_fakes
@@ -93,7 +113,13 @@ class ACGAN(ConditionalGAN):
         super().__init__(**kwargs)
         self.hparams = {**self.hparams, "class_weight": self.class_weight,
                         "g_class_weight": self.g_class_weight,
-                        "classify_fakes": self.classify_fakes}
+                        "classify_fakes": self.classify_fakes,
+                        "twin_classifier": self.twin_classifier}
+
+    def discriminator_network(self, *args, **kwargs):
+        """The two-headed D (`conditional.two_headed_discriminator`), with the
+        twin head when `twin_classifier` is on."""
+        return conditional.two_headed_discriminator(*args, twin=self.twin_classifier, **kwargs)
 
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None,
                      training: bool = True) -> tf.Tensor:
@@ -109,11 +135,15 @@ class ACGAN(ConditionalGAN):
                            fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
         fake = tf.stop_gradient(self.fakes_for(z, labels, training, fake))
         real, fake = self.augment(real, training), self.augment(fake, training)
-        real_source, real_classes = self.discriminator(real, training=training)
-        fake_source, fake_classes = self.discriminator(fake, training=training)
+        real_source, real_classes = self.discriminator(real, training=training)[:2]
+        fake_out = self.discriminator(fake, training=training)
+        fake_source, fake_classes = fake_out[:2]
         real_ce = class_cross_entropy(real_classes, labels)
         fake_ce = class_cross_entropy(fake_classes, labels)
-        class_term = real_ce + fake_ce if self.classify_fakes else 2.0 * real_ce
+        if self.twin_classifier:  # C on the real images, C_mi on the fakes
+            class_term = real_ce + class_cross_entropy(fake_out[2], labels)
+        else:
+            class_term = real_ce + fake_ce if self.classify_fakes else 2.0 * real_ce
         per_example = (self.adversarial_loss.discriminator(real_source, fake_source)
                        + self.class_weight * class_term)
         # A penalty and bCR are on the source head (the real/fake critic) alone.
@@ -129,10 +159,12 @@ class ACGAN(ConditionalGAN):
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor, training: bool = True,
                        fake: tf.Tensor | None = None) -> tuple[tf.Tensor, dict]:
         fake = self.fakes_for(z, labels, training, fake)
-        fake_source, fake_classes = self.discriminator(self.augment(fake, training),
-                                                       training=training)
+        fake_out = self.discriminator(self.augment(fake, training), training=training)
+        fake_source, fake_classes = fake_out[:2]
         weight = self.class_weight if self.g_class_weight is None else self.g_class_weight
-        per_example = (self.adversarial_loss.generator(fake_source)
-                       + weight * class_cross_entropy(fake_classes, labels))
+        class_term = class_cross_entropy(fake_classes, labels)
+        if self.twin_classifier:
+            class_term = class_term - class_cross_entropy(fake_out[2], labels)
+        per_example = self.adversarial_loss.generator(fake_source) + weight * class_term
         return self.keep_top_k(per_example, fake_source, {})
 

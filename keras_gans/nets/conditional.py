@@ -4,7 +4,8 @@ the DCGAN networks with a class input or a class head.
     conditional_generator       G([z, label]): the DCGAN generator fed [z, one-hot(label)]
     conditional_discriminator   D([image, label]): the DCGAN discriminator on the image
                                 with one-hot label maps stacked on as extra channels
-    two_headed_discriminator    D(image) -> [source logit, class logits] (ACGAN)
+    two_headed_discriminator    D(image) -> [source logit, class logits] (ACGAN), and
+                                with `twin=True` a third head, twin class logits (TAC-GAN)
 """
 
 from __future__ import annotations
@@ -104,13 +105,20 @@ def dcgan_features(image_shape: tuple[int, ...], filters: int,
 
 def two_headed_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
                              name: str = "discriminator", norm: str = "batch",
-                             spectral_norm: bool = False) -> keras.Model:
-    """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)]
-    (`norm`, `spectral_norm`: see `dcgan.dcgan_discriminator`)."""
+                             spectral_norm: bool = False, twin: bool = False) -> keras.Model:
+    """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)],
+    and with `twin` a third output, the twin classifier's class logits (batch,
+    num_classes) on the same features (`norm`, `spectral_norm`: see
+    `dcgan.dcgan_discriminator`)."""
     image = keras.Input(tuple(image_shape), name="image")
     h = dcgan_features(image_shape, filters, norm=norm, spectral_norm=spectral_norm)(image)
     source = dcgan.maybe_spectral(layers.Dense(1, dtype="float32", name="source_logits"),
                                    spectral_norm)(h)
     classes = dcgan.maybe_spectral(layers.Dense(num_classes, dtype="float32",
                                                  name="class_logits"), spectral_norm)(h)
-    return keras.Model(image, [source, classes], name=name)
+    outputs = [source, classes]
+    if twin:
+        outputs.append(dcgan.maybe_spectral(layers.Dense(num_classes, dtype="float32",
+                                                         name="twin_class_logits"),
+                                            spectral_norm)(h))
+    return keras.Model(image, outputs, name=name)
