@@ -89,6 +89,39 @@ def test_pairs_are_random_hr_crops_and_their_bicubic_downscaling():
                                                                        lo.shape[1] * 4)
 
 
+def test_color_augment_transforms_hr_crops_into_exact_pairs():
+    """The colour transforms act on the HR crops before the downsampling: the
+    crops are the plain ones' pixels permuted, negated or mixed per pixel (the
+    same crop positions), LR stays their bicubic downscaling, and a bad name
+    is one line."""
+    plain = next(iter(SRGAN.load_data("photos", batch_size=8, image_size=32, seed=0,
+                                      shuffle=False).dataset))[1].numpy()
+    for spec in ("permute", "invert", "mix", "permute,invert,mix"):
+        data = SRGAN.load_data("photos", batch_size=8, image_size=32, seed=0, shuffle=False,
+                               color_augment=spec)
+        lr, hr = (t.numpy() for t in next(iter(data.dataset)))
+        np.testing.assert_allclose(lr, paired.downscale(hr, 4), atol=1e-5)
+        assert -1.0 <= hr.min() and hr.max() <= 1.0
+        assert not np.allclose(hr, plain, atol=1e-3), spec  # some crop changed
+        for got, was in zip(hr, plain):
+            # Each crop is a per-pixel linear map of the plain crop's colours:
+            # least squares from the plain colours (and their negatives) fits it.
+            x, y = was.reshape(-1, 3), got.reshape(-1, 3)
+            m, *_ = np.linalg.lstsq(x, y, rcond=None)
+            np.testing.assert_allclose(x @ m, y, atol=1e-4)
+            if spec == "invert":
+                assert np.allclose(got, was) or np.allclose(got, -was)
+            if spec == "permute":
+                assert any(np.allclose(got, was[..., list(p)]) for p in
+                           ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)))
+    model = SRGAN(image_shape=(32, 32, 3), residual_blocks=1, g_filters=8, d_filters=8,
+                  d_dense=16, content_loss="mse", color_augment="invert, permute")
+    assert model.get_config()["color_augment"] == "invert,permute"
+    with pytest.raises(ValueError, match="color_augment takes comma-separated"):
+        SRGAN(color_augment="hue")
+    with pytest.raises(keras_gans.data.DataError, match="color_augment takes"):
+        SRGAN.load_data("photos", color_augment="permute,permute")
+
 def test_a_folder_source_holds_out_every_tenth_image(tmp_path):
     rng = np.random.default_rng(0)
     for i in range(12):

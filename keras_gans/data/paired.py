@@ -1,9 +1,13 @@
 """Paired low/high-resolution images for super-resolution (SRGAN), made on the
 fly in `tf.data` from any source of photos:
 
-    random HR crop (96 px by default)  ->  random flips  ->  LR = the crop
-    downsampled by the scale, bicubic with antialiasing (as MATLAB's imresize,
-    which SR papers use)
+    random HR crop (96 px by default)  ->  random flips  ->  colour transforms
+    (optional)  ->  LR = the crop downsampled by the scale, bicubic with
+    antialiasing (as MATLAB's imresize, which SR papers use)
+
+The colour transforms (`color_augment`) are linear in the pixel values, as
+the bicubic downsampling is, so each transformed crop and its LR are an exact
+pair of another plausible photo: more to learn from where the photos are few.
 
 The dataset yields `(lr, hr)` batches in [-1, 1], LR `crop/scale` px square.
 Sources:
@@ -48,6 +52,12 @@ SKLEARN_PHOTOS = ("china", "flower")
 PHOTOS_TEST = ("chelsea", "rocket", "camera")
 PHOTOS = "photos"
 DIV2K = "div2k"
+# Colour transforms of the HR crops (`color_augment`, comma-separated), each
+# drawn anew for every crop:
+#   permute   the RGB channels in a random order (so the luma sees other structure)
+#   invert    x -> -x (in [-1, 1]), the negative photo, for half of the crops
+#   mix       each channel a convex mixture of the three, at a random strength
+COLOR_TRANSFORMS = ("permute", "invert", "mix")
 # One "epoch" of a small source is this many crops (each photo gives several),
 # so the offline photos and DIV2K's 800 images make epochs of the same length.
 EPOCH_CROPS = 800
@@ -215,12 +225,42 @@ def test_pairs(name: str, scale: int, data_dir: str | None = None,
     return out
 
 
+def check_color_augment(spec: str | None) -> tuple[str, ...]:
+    """The transforms named in `spec` ("permute,invert", "" for none), checked."""
+    names = tuple(n.strip().lower() for n in str(spec or "").split(",") if n.strip())
+    unknown = [n for n in names if n not in COLOR_TRANSFORMS]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f"color_augment takes comma-separated transforms of "
+                         f"{', '.join(COLOR_TRANSFORMS)} (each once), or nothing; "
+                         f"got {spec!r}.")
+    return names
+
+
+def color_transform(hr: tf.Tensor, transforms: tuple[str, ...], seed: tf.Tensor) -> tf.Tensor:
+    """`hr` (HWC in [-1, 1]) through `transforms` (see `COLOR_TRANSFORMS`),
+    drawn from the stateless `seed`; stays in [-1, 1]."""
+    seeds = tf.random.experimental.stateless_split(seed, 4)
+    if "permute" in transforms:
+        order = tf.argsort(tf.random.stateless_uniform([3], seeds[0]))
+        hr = tf.gather(hr, order, axis=-1)
+    if "invert" in transforms:
+        hr = tf.where(tf.random.stateless_uniform([], seeds[1]) < 0.5, -hr, hr)
+    if "mix" in transforms:
+        weights = tf.random.stateless_uniform([3, 3], seeds[2])
+        weights = weights / tf.reduce_sum(weights, axis=1, keepdims=True)
+        strength = tf.random.stateless_uniform([], seeds[3])
+        mixing = (1.0 - strength) * tf.eye(3) + strength * weights  # rows sum to 1
+        hr = tf.einsum("hwc,dc->hwd", hr, mixing)
+    return hr
+
+
 def random_pair(image: tf.Tensor, crop: int, scale: int, seed: tf.Tensor,
-                flip: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
+                flip: bool = True, color: tuple[str, ...] = ()) -> tuple[tf.Tensor, tf.Tensor]:
     """(LR, HR) from one uint8 image: a random `crop` px HR crop (images
-    smaller than the crop are first enlarged to fit), random flips, and its
-    bicubic downsampling by `scale`. `seed` is a stateless seed (shape [2]):
-    the same seed gives the same crop and flips."""
+    smaller than the crop are first enlarged to fit), random flips, the colour
+    transforms `color` (see `COLOR_TRANSFORMS`), and its bicubic downsampling
+    by `scale`. `seed` is a stateless seed (shape [2]): the same seed gives
+    the same crop, flips and colours."""
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
     img = tf.cast(image, tf.float32)
     shape = tf.shape(img)
@@ -234,14 +274,21 @@ def random_pair(image: tf.Tensor, crop: int, scale: int, seed: tf.Tensor,
         hr = tf.image.stateless_random_flip_left_right(hr, seeds[1])
         hr = tf.image.stateless_random_flip_up_down(hr, seeds[2])
     hr = tf.clip_by_value(hr / 127.5 - 1.0, -1.0, 1.0)
+    if color:
+        hr = color_transform(hr, tuple(color), seeds[2])
     return downscale(hr, scale), hr
 
 
 def load_pairs(name: str = PHOTOS, batch_size: int = 16, crop: int = 96, scale: int = 4,
                seed: int | None = None, shuffle: bool = True, flip: bool = True,
-               data_dir: str | None = None) -> PairedImageData:
+               data_dir: str | None = None, color_augment: str = "") -> PairedImageData:
     """Training pairs of `name` (see the module docstring) as `(lr, hr)`
-    batches: `PairedImageData`, one epoch `EPOCH_CROPS` crops for a small source."""
+    batches: `PairedImageData`, one epoch `EPOCH_CROPS` crops for a small source.
+    `color_augment`: comma-separated `COLOR_TRANSFORMS` for the HR crops."""
+    try:
+        color = check_color_augment(color_augment)
+    except ValueError as e:
+        raise DataError(str(e)) from None
     if crop % scale or crop < 16:
         raise DataError(f"The HR crop ({crop} px) must be a multiple of the scale ({scale}) "
                         f"and at least 16 px: pick another --image-size (e.g. 96).")
@@ -262,7 +309,7 @@ def load_pairs(name: str = PHOTOS, batch_size: int = 16, crop: int = 96, scale: 
     base = int(np.random.default_rng(seed).integers(2 ** 31))
     ds = ds.enumerate().map(
         lambda i, img: random_pair(img, crop, scale, tf.stack([tf.constant(base, tf.int64), i]),
-                                   flip), num_parallel_calls=tf.data.AUTOTUNE)
+                                   flip, color), num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     return PairedImageData(ds, (crop, crop, 3), None, examples, batch_size, where, None,
                            scale=scale, test_images=lambda: test_images(name, data_dir))

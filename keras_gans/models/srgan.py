@@ -137,6 +137,10 @@ class SRGAN(Translator):
             falls linearly towards zero at the phase boundary (1: no decay, the
             paper); phase 2 starts again at G's compiled rate. Not with
             `lr_decay_start` < 1, which schedules the whole run.
+        color_augment: colour transforms of the training crops, comma-separated
+            of "permute", "invert", "mix" ("" for none, the paper's; see
+            `keras_gans.data.paired.COLOR_TRANSFORMS`). A data option:
+            `load_data` applies it, the model keeps it in its recipe.
         loss: adversarial loss from `keras_gans.core.losses` ("non_saturating").
         seed, lr_decay_start: see `ZooModel`.
     """
@@ -155,7 +159,7 @@ class SRGAN(Translator):
                  d_dense: int = 1024, pretrain_steps: int = 1000, content_loss: str = "auto",
                  vgg_weights: str = "imagenet", adversarial_weight: float = 1e-3,
                  bicubic_skip: bool = False, pretrain_lr: float = 0.0,
-                 pretrain_decay_start: float = 1.0,
+                 pretrain_decay_start: float = 1.0, color_augment: str = "",
                  loss: str = "non_saturating", seed: int | None = None, **kwargs: Any):
         image_shape = tuple(int(s) for s in image_shape)
         scale = srresnet.check_scale(scale)
@@ -173,6 +177,8 @@ class SRGAN(Translator):
             raise ValueError(f"pretrain_lr must be 0 (G's rate) or more and pretrain_decay_start "
                              f"a fraction in [0, 1], not {pretrain_lr} and "
                              f"{pretrain_decay_start}.")
+        from keras_gans.data import paired
+        color_augment = ",".join(paired.check_color_augment(color_augment))
         if float(pretrain_decay_start) < 1.0 and float(kwargs.get("lr_decay_start", 1.0)) < 1.0:
             raise ValueError("pretrain_decay_start schedules phase 1 and lr_decay_start the whole "
                              "run: set one of them to 1.")
@@ -183,7 +189,8 @@ class SRGAN(Translator):
                             vgg_weights=str(vgg_weights),
                             adversarial_weight=float(adversarial_weight),
                             bicubic_skip=bool(bicubic_skip), pretrain_lr=float(pretrain_lr),
-                            pretrain_decay_start=float(pretrain_decay_start))
+                            pretrain_decay_start=float(pretrain_decay_start),
+                            color_augment=color_augment)
         g = srresnet.srresnet(scale, g_filters, residual_blocks, image_shape[-1],
                               bicubic_skip=bool(bicubic_skip))
         d = srresnet.discriminator(d_filters, d_dense, image_shape[-1])
@@ -412,9 +419,11 @@ class SRGAN(Translator):
     @classmethod
     def load_data(cls, name: str, batch_size: int = 16,
                   image_size: int | tuple[int, int] | None = None, channels: int | None = None,
-                  seed: int | None = None, scale: int = 4, **kwargs) -> PairedImageData:
+                  seed: int | None = None, scale: int = 4, color_augment: str = "",
+                  **kwargs) -> PairedImageData:
         """`(lr, hr)` batches of random `image_size` px HR crops of `name` (a
-        folder, "photos" or "div2k") and their bicubic LR (see
+        folder, "photos" or "div2k"), through the colour transforms
+        `color_augment`, and their bicubic LR (see
         `keras_gans.data.paired.load_pairs`)."""
         from keras_gans.data import paired
         if channels not in (None, 3):
@@ -425,7 +434,8 @@ class SRGAN(Translator):
                 raise ValueError(f"SRGAN's HR crops are square: --image-size N, not {size}.")
             size = size[0]
         return paired.load_pairs(name, batch_size=batch_size, crop=int(size),
-                                 scale=srresnet.check_scale(scale), seed=seed, **kwargs)
+                                 scale=srresnet.check_scale(scale), seed=seed,
+                                 color_augment=color_augment, **kwargs)
 
     def sample_inputs(self, data: PairedImageData, n: int, seed: int) -> tuple:
         """(LR, HR) centre crops of the held-out images (the training crops'
