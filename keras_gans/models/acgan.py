@@ -45,6 +45,9 @@ logit, `num_classes` class logits; `keras_gans.nets.conditional`).
 
 from __future__ import annotations
 
+from typing import Any
+
+import keras
 import tensorflow as tf
 
 from keras_gans.models.cgan import ConditionalGAN
@@ -116,7 +119,7 @@ class ACGAN(ConditionalGAN):
                         "classify_fakes": self.classify_fakes,
                         "twin_classifier": self.twin_classifier}
 
-    def discriminator_network(self, *args, **kwargs):
+    def discriminator_network(self, *args: Any, **kwargs: Any) -> keras.Model:
         """The two-headed D (`conditional.two_headed_discriminator`), with the
         twin head when `twin_classifier` is on."""
         return conditional.two_headed_discriminator(*args, twin=self.twin_classifier, **kwargs)
