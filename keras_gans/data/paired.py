@@ -275,7 +275,7 @@ def random_pair(image: tf.Tensor, crop: int, scale: int, seed: tf.Tensor,
         hr = tf.image.stateless_random_flip_up_down(hr, seeds[2])
     hr = tf.clip_by_value(hr / 127.5 - 1.0, -1.0, 1.0)
     if color:
-        hr = color_transform(hr, tuple(color), seeds[2])
+        hr = color_transform(hr, color, seeds[2])
     return downscale(hr, scale), hr
 
 

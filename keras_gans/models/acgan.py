@@ -142,11 +142,12 @@ class ACGAN(ConditionalGAN):
         fake_out = self.discriminator(fake, training=training)
         fake_source, fake_classes = fake_out[:2]
         real_ce = class_cross_entropy(real_classes, labels)
-        fake_ce = class_cross_entropy(fake_classes, labels)
         if self.twin_classifier:  # C on the real images, C_mi on the fakes
             class_term = real_ce + class_cross_entropy(fake_out[2], labels)
+        elif self.classify_fakes:
+            class_term = real_ce + class_cross_entropy(fake_classes, labels)
         else:
-            class_term = real_ce + fake_ce if self.classify_fakes else 2.0 * real_ce
+            class_term = 2.0 * real_ce
         per_example = (self.adversarial_loss.discriminator(real_source, fake_source)
                        + self.class_weight * class_term)
         # A penalty and bCR are on the source head (the real/fake critic) alone.
