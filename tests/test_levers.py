@@ -240,6 +240,54 @@ def test_bcr_adds_the_weighted_squared_logit_gaps_of_real_and_shifted_images():
         keras_gans.DCGAN(**TINY, bcr_weight=10, bcr_augment="")
 
 
+# ---------------------------------------------------------------------- LeCam
+def test_lecam_moves_its_averages_and_adds_the_weighted_hinged_gaps():
+    gan = keras_gans.DCGAN(**TINY, lecam_weight=0.5, lecam_decay=0.9)
+    real, fake = tf.constant([[2.0], [4.0]]), tf.constant([[-1.0], [1.0]])
+    base = tf.fill([2], 0.7)
+    got, logs = gan.add_lecam(base, {}, real, fake)
+    a_real, a_fake = 0.1 * 3.0, 0.1 * 0.0           # from 0, towards the means 3 and 0
+    assert [float(a) for a in gan.lecam_averages] == pytest.approx([a_real, a_fake])
+    want = 0.7 + 0.5 * (np.maximum(np.array([2.0, 4.0]) - a_fake, 0) ** 2
+                        + np.maximum(a_real - np.array([-1.0, 1.0]), 0) ** 2)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
+    assert float(logs["lecam"]) == pytest.approx(np.mean((want - 0.7) / 0.5), rel=1e-5)
+    gan.add_lecam(base, {}, real, fake)              # a second step moves them on
+    assert float(gan.lecam_averages[0]) == pytest.approx(0.9 * a_real + 0.1 * 3.0)
+    same, _ = gan.add_lecam(base, {}, real, fake, training=False)   # evaluation: no term
+    assert same is base
+    assert gan.get_config()["lecam_weight"] == 0.5 and "lecam" in gan.metric_names
+    plain = keras_gans.DCGAN(**TINY)
+    assert plain.add_lecam(base, {}, real, fake)[0] is base and "lecam" not in plain.metric_names
+    with pytest.raises(ValueError, match=r"lecam_weight is the weight .* not -1"):
+        keras_gans.DCGAN(**TINY, lecam_weight=-1)
+    with pytest.raises(ValueError, match=r"lecam_decay is the decay .* not 1"):
+        keras_gans.DCGAN(**TINY, lecam_weight=0.3, lecam_decay=1)
+
+
+def test_lecam_keeps_d_closer_to_its_averages_in_training(mnist):
+    """On real digits D learns to give the reals logits far above the fakes';
+    LeCam's term keeps the reals' logits nearer the fakes' average."""
+    from keras_gans import data
+    gaps = {}
+    for weight in (0.0, 3.0):
+        keras.utils.set_random_seed(0)
+        gan = keras_gans.DCGAN(**TINY, lecam_weight=weight or 1e-9)
+        gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
+                    g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))
+        digits = data.load("mnist5k", batch_size=32, seed=0)
+        history = gan.fit(digits.dataset.repeat(), steps_per_epoch=60, epochs=1, verbose=0)
+        gaps[weight] = float(gan.lecam_averages[0] - gan.lecam_averages[1])
+        assert np.isfinite(history.history["lecam"][-1])
+    assert gaps[3.0] < 0.7 * gaps[0.0], gaps
+    # ACGAN: on its real/fake head.
+    acgan = keras_gans.ACGAN(num_classes=10, lecam_weight=0.3, **TINY)
+    acgan.compile()
+    x, y = digits.dataset.take(1).get_single_element()
+    logs = acgan.train_on_batch(x, y, return_dict=True)
+    assert logs["lecam"] > 0 and float(acgan.lecam_averages[0]) != 0.0
+
+
 def shift_gap(gan, x, shifts=((2, 0), (0, -2), (-2, 2))):
     """Mean squared change of D's logit (inference mode) when the images move by a few
     pixels, zero-padded as DiffAugment's translation pads."""

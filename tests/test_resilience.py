@@ -29,7 +29,9 @@ TINY = {
     "vanilla": {"overrides": {"g_hidden": "16", "d_hidden": "12", "maxout_pieces": "2",
                               "dropout": "0", "input_dropout": "0", "latent_dim": "4",
                               "d_steps": "2"}},
-    "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    # LeCam's averages of D's logits: all-reduced, the same on every replica.
+    "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4",
+                            "lecam_weight": "0.3"}},
     "cgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "acgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     # The gradient penalty (random interpolates), spectral norm's power

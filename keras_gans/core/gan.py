@@ -75,6 +75,16 @@ def check_bcr_weight(weight: Any) -> float:
                                 "loss, a number >= 0 (the paper's 10; 0 for none)")
 
 
+def check_lecam(weight: Any, decay: Any) -> tuple[float, float]:
+    """(`lecam_weight` >= 0, `lecam_decay` in [0, 1)), or a ValueError saying what each takes."""
+    weight = non_negative(weight, "lecam_weight is the weight of LeCam's term in D's loss "
+                          "(e.g. 0.3; 0 for none)")
+    if not 0.0 <= float(decay) < 1.0:
+        raise ValueError(f"lecam_decay is the decay of LeCam's moving averages of D's outputs, "
+                         f"in [0, 1) (e.g. 0.99), not {decay!r}.")
+    return weight, float(decay)
+
+
 def check_rampup(rampup: Any) -> float:
     """`ema_rampup` as a float >= 0, or a ValueError saying what it takes."""
     return non_negative(rampup, "ema_rampup is the share of G's steps so far that the moving "
@@ -164,6 +174,16 @@ class GAN(Adversarial):
             so that D answers alike for an image and its shifted copy
             instead of memorising pixels; the paper's weight is 10 for both.
             D alone sees T(x) (G's step is unchanged); 0 is off.
+        lecam_weight: LeCam regularisation (Tseng et al., "Regularizing
+            Generative Adversarial Networks under Limited Data", CVPR 2021):
+            D's loss also pays lecam_weight * (relu(D(x) - a_fake)^2 +
+            relu(a_real - D(G(z)))^2), where a_real and a_fake are moving
+            averages of D's mean logit on real and fake batches: D's answers
+            on the real images may not run far above what it gave the fakes
+            of late, nor the fakes' far below the reals', which keeps a D
+            that is learning a small training set by heart in check. The
+            paper's weight is 0.3 (CIFAR-10, BigGAN); 0 is off.
+        lecam_decay: the decay of those averages (the paper's 0.99).
         bcr_augment: the transforms T of bCR, a DiffAugment policy
             ("translation": shifts by up to 1/8 of the size, the paper's
             choice beside flips, which would change a digit).
@@ -201,7 +221,8 @@ class GAN(Adversarial):
                  augment: str = "", ema_decay: float = 0.0, lr_decay_start: float = 1.0,
                  pack: int = 1, reuse_fakes: bool = False, joint_d: bool = False,
                  ema_rampup: float = 0.0, augment_p: float = 1.0, bcr_weight: float = 0.0,
-                 bcr_augment: str = "translation", topk: float = 1.0,
+                 bcr_augment: str = "translation", lecam_weight: float = 0.0,
+                 lecam_decay: float = 0.99, topk: float = 1.0,
                  topk_gamma: float = 0.99, topk_epoch_steps: int | None = None,
                  **kwargs: Any) -> None:
         if int(d_steps) < 1:
@@ -221,6 +242,15 @@ class GAN(Adversarial):
                              "bcr_augment (e.g. 'translation'), or bcr_weight=0 for no bCR.")
         if self.bcr_weight:
             self.add_tracker("bcr")
+        self.lecam_weight, self.lecam_decay = check_lecam(lecam_weight, lecam_decay)
+        if self.lecam_weight:
+            self.add_tracker("lecam")
+            # a_real, a_fake: D's mean logit on real and on fake batches,
+            # averaged over steps (the same on every replica).
+            self.lecam_averages = [
+                self.add_weight(name=f"lecam_{kind}", shape=(), initializer="zeros",
+                                trainable=False, aggregation="only_first_replica")
+                for kind in ("real", "fake")]
         self.topk, self.topk_gamma = check_topk(topk, topk_gamma)
         if topk_epoch_steps is not None and int(topk_epoch_steps) < 1:
             raise ValueError(f"topk_epoch_steps is G steps per epoch of top-k's decay, a whole "
@@ -270,6 +300,7 @@ class GAN(Adversarial):
                 "augment": ",".join(self.augment_policy), "ema_decay": self.ema_decay,
                 "ema_rampup": self.ema_rampup, "augment_p": self.augment_p,
                 "bcr_weight": self.bcr_weight, "bcr_augment": ",".join(self.bcr_policy),
+                "lecam_weight": self.lecam_weight, "lecam_decay": self.lecam_decay,
                 "pack": self.pack, "reuse_fakes": self.reuse_fakes,
                 "joint_d": self.joint_d, "topk": self.topk, "topk_gamma": self.topk_gamma,
                 "topk_epoch_steps": self.topk_epoch_steps}
@@ -372,6 +403,33 @@ class GAN(Adversarial):
         value = gap(real, real_logits) + gap(fake, fake_logits)
         return per_example + self.bcr_weight * value, {**logs, "bcr": tf.reduce_mean(value)}
 
+    def add_lecam(self, per_example: tf.Tensor, logs: dict, real_logits: tf.Tensor,
+                  fake_logits: tf.Tensor, training: bool = True) -> tuple[tf.Tensor, dict]:
+        """D's per-example loss plus LeCam's lecam_weight * (relu(D(x) -
+        a_fake)^2 + relu(a_real - D(G(z)))^2), logged as `lecam`, after moving
+        the averages a_real, a_fake towards this batch's mean logits (over
+        all replicas); unchanged when LeCam is off or not training. Call it
+        inside D's tape."""
+        if not self.lecam_weight or not training:
+            return per_example, logs
+        averages = []
+        for average, logits in zip(self.lecam_averages, (real_logits, fake_logits)):
+            mean = tf.reduce_mean(tf.cast(tf.stop_gradient(logits), tf.float32))
+            if replica_context()[1] > 1:
+                mean = tf.distribute.get_replica_context().all_reduce(
+                    tf.distribute.ReduceOp.MEAN, mean)
+            moved = self.lecam_decay * average + (1.0 - self.lecam_decay) * mean
+            average.assign(moved)
+            averages.append(moved)
+        a_real, a_fake = averages
+
+        def per_group(x):  # one value per example of per_example
+            x = tf.square(tf.nn.relu(tf.cast(x, tf.float32)))
+            return tf.reduce_mean(tf.reshape(x, [tf.shape(per_example)[0], -1]), axis=1)
+
+        value = per_group(real_logits - a_fake) + per_group(a_real - fake_logits)
+        return per_example + self.lecam_weight * value, {**logs, "lecam": tf.reduce_mean(value)}
+
     def _replica_uniform(self, n, tail, low, high):
         # As for latents: one draw for the global batch, this replica's slice,
         # so N replicas augment exactly as one device would.
@@ -448,6 +506,8 @@ class GAN(Adversarial):
             per_example, {"d_real": self.probability(real_logits),
                           "d_fake": self.probability(fake_logits)},
             real, fake, real_logits, fake_logits, critic)
+        per_example, logs = self.add_lecam(per_example, logs, real_logits, fake_logits,
+                                           training)
         return self.add_penalty(per_example, logs, real, fake, critic)
 
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor | None, training: bool = True,

@@ -150,7 +150,7 @@ class ACGAN(ConditionalGAN):
             class_term = 2.0 * real_ce
         per_example = (self.adversarial_loss.discriminator(real_source, fake_source)
                        + self.class_weight * class_term)
-        # A penalty and bCR are on the source head (the real/fake critic) alone.
+        # A penalty, bCR and LeCam are on the source head (the real/fake critic) alone.
         critic = lambda x: self.discriminate(x, labels, training)  # noqa: E731
         per_example, logs = self.add_consistency(per_example, {
             "d_real": self.probability(real_source), "d_fake": self.probability(fake_source),
@@ -158,6 +158,7 @@ class ACGAN(ConditionalGAN):
             "acc_real": class_accuracy(real_classes, labels),
             "acc_fake": class_accuracy(fake_classes, labels)},
             real, fake, real_source, fake_source, critic)
+        per_example, logs = self.add_lecam(per_example, logs, real_source, fake_source, training)
         return self.add_penalty(per_example, logs, real, fake, critic)
 
     def generator_loss(self, z: tf.Tensor, labels: tf.Tensor, training: bool = True,
