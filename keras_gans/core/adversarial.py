@@ -19,6 +19,12 @@ from keras_gans.core import penalties as penalties_lib
 from keras_gans.core.model import ZooModel, first_batch_norm
 
 
+def per_example_mean(values: tf.Tensor, per_example: tf.Tensor) -> tf.Tensor:
+    """`values` (one or more per image D judged) averaged to one per entry of
+    `per_example` (several images make one entry when D judges packs)."""
+    return tf.reduce_mean(tf.reshape(values, [tf.shape(per_example)[0], -1]), axis=1)
+
+
 class Adversarial(ZooModel):
     """Two players: `generator` (trained by optimizer "g") and
     `discriminator` (optimizer "d").
@@ -106,7 +112,7 @@ class Adversarial(ZooModel):
             value = penalties_lib.skip_if_overflowed(value)
         # One value per example D judged (per group of images, should D judge
         # several images at once): their mean keeps the batch's mean.
-        value = tf.reduce_mean(tf.reshape(value, [tf.shape(per_example)[0], -1]), axis=1)
+        value = per_example_mean(value, per_example)
         return (per_example + self.penalty_weight * value,
                 {**logs, self.penalty.name: tf.reduce_mean(value)})
 

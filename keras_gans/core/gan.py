@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from keras_gans.core import augment as augment_lib
 from keras_gans.core import latent as latent_lib
-from keras_gans.core.adversarial import Adversarial
+from keras_gans.core.adversarial import Adversarial, per_example_mean
 from keras_gans.core.model import LATENT, first_batch_norm, replica_context
 
 if TYPE_CHECKING:
@@ -397,8 +397,7 @@ class GAN(Adversarial):
         def gap(images, logits):
             shifted = augment_lib.diff_augment(images, self.bcr_policy, self._replica_uniform)
             d = tf.cast(logits, tf.float32) - tf.cast(critic(shifted), tf.float32)
-            return tf.reduce_mean(tf.reshape(tf.square(d), [tf.shape(per_example)[0], -1]),
-                                  axis=1)
+            return per_example_mean(tf.square(d), per_example)
 
         value = gap(real, real_logits) + gap(fake, fake_logits)
         return per_example + self.bcr_weight * value, {**logs, "bcr": tf.reduce_mean(value)}
@@ -412,22 +411,18 @@ class GAN(Adversarial):
         inside D's tape."""
         if not self.lecam_weight or not training:
             return per_example, logs
-        averages = []
-        for average, logits in zip(self.lecam_averages, (real_logits, fake_logits)):
-            mean = tf.reduce_mean(tf.cast(tf.stop_gradient(logits), tf.float32))
-            if replica_context()[1] > 1:
-                mean = tf.distribute.get_replica_context().all_reduce(
-                    tf.distribute.ReduceOp.MEAN, mean)
-            moved = self.lecam_decay * average + (1.0 - self.lecam_decay) * mean
+        real_logits, fake_logits = (tf.cast(x, tf.float32) for x in (real_logits, fake_logits))
+        means = tf.stop_gradient(tf.stack([tf.reduce_mean(real_logits),
+                                           tf.reduce_mean(fake_logits)]))
+        if replica_context()[1] > 1:  # one all-reduce for both
+            means = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN,
+                                                                   means)
+        a_real, a_fake = (self.lecam_decay * average + (1.0 - self.lecam_decay) * means[i]
+                          for i, average in enumerate(self.lecam_averages))
+        for average, moved in zip(self.lecam_averages, (a_real, a_fake)):
             average.assign(moved)
-            averages.append(moved)
-        a_real, a_fake = averages
-
-        def per_group(x):  # one value per example of per_example
-            x = tf.square(tf.nn.relu(tf.cast(x, tf.float32)))
-            return tf.reduce_mean(tf.reshape(x, [tf.shape(per_example)[0], -1]), axis=1)
-
-        value = per_group(real_logits - a_fake) + per_group(a_real - fake_logits)
+        hinged = lambda x: per_example_mean(tf.square(tf.nn.relu(x)), per_example)  # noqa: E731
+        value = hinged(real_logits - a_fake) + hinged(a_real - fake_logits)
         return per_example + self.lecam_weight * value, {**logs, "lecam": tf.reduce_mean(value)}
 
     def _replica_uniform(self, n, tail, low, high):
