@@ -6,6 +6,7 @@ quality benchmark showed it equal to float32."""
 import json
 
 import pytest
+import tensorflow as tf
 from click.testing import CliRunner
 
 from keras_gans.cli import main
@@ -41,6 +42,22 @@ def test_candidates_follow_the_cpu_and_the_quality_gate(monkeypatch):
     monkeypatch.setenv("KERAS_GANS_CPU_BF16", "0")  # bf16 emulated: not worth timing
     assert {c["precision"] for c in tuning.candidates("dcgan")} == {"float32"}
     assert "bf16|" in tuning.device_key() or "no-bf16|" in tuning.device_key()
+
+
+def test_device_key_tells_isa_caps_apart(monkeypatch):
+    # A timing made with oneDNN or XLA capped at AVX2 (standing in for an AVX2
+    # CPU) must not be reused for the uncapped machine, nor the other way round.
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("the ISA caps name CPU keys only")
+    for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "XLA_FLAGS"):
+        monkeypatch.delenv(name, raising=False)
+    plain = tuning.device_key()
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=AVX2")
+    xla_capped = tuning.device_key()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    both_capped = tuning.device_key()
+    assert len({plain, xla_capped, both_capped}) == 3, (plain, xla_capped, both_capped)
+    assert "xla-isa=AVX2" in xla_capped and "isa=AVX2" in both_capped
 
 
 def test_interleaved_timing_tells_a_heavier_step_from_a_lighter(mnist):

@@ -73,8 +73,8 @@ def cpu_count() -> int:
 
 def device_key() -> str:
     """What a speed measurement depends on besides the model: the accelerator,
-    or the CPU's name, its bf16 ability (as `auto` sees it), the oneDNN ISA cap
-    and the cores available."""
+    or the CPU's name, its bf16 ability (as `auto` sees it), the oneDNN ISA cap,
+    XLA's ISA cap where one is set, and the cores available."""
     import tensorflow as tf
     from keras_gans.training import precision as precision_lib
     gpus = tf.config.list_physical_devices("GPU")
@@ -84,7 +84,12 @@ def device_key() -> str:
         return f"gpu:{details.get('device_name', gpus[0].name)}|cc{cc[0]}.{cc[1]}|x{len(gpus)}"
     bf16 = "bf16" if precision_lib.cpu_has_native_bf16() else "no-bf16"
     cap = precision_lib.onednn_isa_cap() or "all"
-    return f"cpu:{cpu_name()}|{bf16}|isa={cap}|cores={cpu_count()}"
+    # XLA's code ignores the oneDNN cap, and XLA is one of the candidates timed,
+    # so a capped XLA is another device (named only when set: keys cached before
+    # this was added still match uncapped runs).
+    xla = precision_lib.xla_isa_cap()
+    xla = f"|xla-isa={xla}" if xla else ""
+    return f"cpu:{cpu_name()}|{bf16}|isa={cap}{xla}|cores={cpu_count()}"
 
 
 def shape_key(entry: str, image_shape: tuple, batch_size: int) -> str:
