@@ -272,6 +272,9 @@ def test_lecam_keeps_d_closer_to_its_averages_in_training(mnist):
     gaps = {}
     for weight in (0.0, 3.0):
         keras.utils.set_random_seed(0)
+        # The averages exist only where LeCam is on: "off" is a weight of 1e-9,
+        # whose term (~1e-9 x a logit gap squared) cannot move D, so that both
+        # runs read the gap off the same moving averages.
         gan = keras_gans.DCGAN(**TINY, lecam_weight=weight or 1e-9)
         gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
                     g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))
