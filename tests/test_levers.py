@@ -391,3 +391,44 @@ def test_acgan_keeps_the_fakes_its_source_head_scores_highest():
     source, _ = gan.discriminator(gan.generate_fake(z, y), training=True)
     assert list(np.flatnonzero(per_example.numpy())) == sorted(
         np.argsort(-source.numpy()[:, 0])[:4])
+
+
+def _deconv_taps(kernel_size: int) -> np.ndarray:
+    """How many kernel taps reach each output pixel of one of G's stride-2
+    transposed convolutions (an all-ones kernel on an all-ones input)."""
+    g = keras_gans.DCGAN(**TINY, kernel_size=kernel_size).generator
+    deconv = g.get_layer("deconv1")
+    deconv.kernel.assign(tf.ones_like(deconv.kernel))
+    ones = tf.ones((1, 7, 7, deconv.kernel.shape[-1]))
+    return deconv(ones).numpy()[0, 2:-2, 2:-2, 0] / deconv.kernel.shape[-1]
+
+
+def test_kernel_size_4_spreads_taps_evenly_and_builds_every_size():
+    # Stride 2 divides 4 but not 5: with 5x5 kernels the outputs alternate 9, 6
+    # and 4 taps (the checkerboard of Odena et al. 2016), with 4x4 all get 4.
+    assert np.unique(_deconv_taps(5)).tolist() == [4.0, 6.0, 9.0]
+    assert np.unique(_deconv_taps(4)).tolist() == [4.0]
+    for size in (28, 32, 64):
+        gan = keras_gans.DCGAN(**{**TINY, "image_shape": (size, size, 3)}, kernel_size=4)
+        assert gan.get_config()["kernel_size"] == 4
+        assert {l.kernel.shape[0] for l in gan.generator.layers + gan.discriminator.layers
+                if isinstance(l, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))} == {4}
+        images = gan.generator(tf.zeros((2, 8)))
+        assert images.shape == (2, size, size, 3)
+        assert gan.discriminator(images).shape == (2, 1)
+    rebuilt = keras_gans.DCGAN.from_config(keras_gans.DCGAN(**TINY, kernel_size=4).get_config())
+    assert rebuilt.generator.get_layer("deconv1").kernel.shape[0] == 4
+    with pytest.raises(ValueError, match=r"kernel_size is a whole number >= 2 .* not 1"):
+        keras_gans.DCGAN(**TINY, kernel_size=1)
+
+
+@pytest.mark.parametrize("entry", ["ConditionalGAN", "ACGAN"])
+def test_kernel_size_reaches_both_conditional_players(entry):
+    gan = getattr(keras_gans, entry)(**TINY, kernel_size=4)
+    assert gan.get_config()["kernel_size"] == 4
+    layers = [l for net in (gan.generator, gan.discriminator)
+              for l in net._flatten_layers(include_self=False)
+              if isinstance(l, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+    assert len(layers) == 4 and {l.kernel.shape[0] for l in layers} == {4}
+    images = gan.generator([tf.zeros((2, 8)), tf.constant([1, 2])])
+    assert images.shape == (2, 28, 28, 1)

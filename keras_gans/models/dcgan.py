@@ -30,6 +30,8 @@ class DCGAN(GAN):
         spectral_norm: spectrally normalise D's weights (Miyato et al. 2018).
         d_dropout: dropout at this rate after each of D's convolutions (not the
             paper's; against D memorising a small data set), 0 for none.
+        kernel_size: both players' kernels: 5 (Radford's code) or 4 (dcgan.torch,
+            by a co-author: no checkerboard, 0.64x the multiply-adds).
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start, pack:
             see `keras_gans.GAN` (with pack m, D takes m images stacked along
             the channels).
@@ -37,13 +39,17 @@ class DCGAN(GAN):
 
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
                  g_filters: int = 64, d_filters: int = 64, norm: str = "batch",
-                 spectral_norm: bool = False, d_dropout: float = 0.0, **kwargs):
+                 spectral_norm: bool = False, d_dropout: float = 0.0, kernel_size: int = 5,
+                 **kwargs):
         image_shape = tuple(image_shape)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
                             norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm),
-                            d_dropout=dcgan.check_dropout(d_dropout))
-        super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters),
+                            d_dropout=dcgan.check_dropout(d_dropout),
+                            kernel_size=dcgan.check_kernel_size(kernel_size))
+        super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters,
+                                               kernel_size=kernel_size),
                          dcgan.dcgan_discriminator(image_shape, d_filters, norm=norm,
+                                                   kernel_size=kernel_size,
                                                    spectral_norm=spectral_norm,
                                                    dropout=d_dropout, extra_channels=(
                              packed_shape(image_shape, kwargs.get("pack", 1))[-1]

@@ -67,10 +67,11 @@ def label_input() -> keras.KerasTensor:
 
 
 def conditional_generator(latent_dim: int, num_classes: int, image_shape: tuple[int, ...],
-                          filters: int, name: str = "generator") -> keras.Model:
+                          filters: int, name: str = "generator",
+                          kernel_size: int = 5) -> keras.Model:
     """DCGAN generator fed [z, one-hot(label)]; called as G([z, label])."""
     body = dcgan.dcgan_generator(latent_dim + num_classes, image_shape, filters,
-                                 name="generator_body")
+                                 name="generator_body", kernel_size=kernel_size)
     z = keras.Input((latent_dim,), name="z")
     label = label_input()
     one_hot = OneHot(num_classes, name="label_one_hot")(label)
@@ -80,10 +81,10 @@ def conditional_generator(latent_dim: int, num_classes: int, image_shape: tuple[
 
 def conditional_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
                               name: str = "discriminator", norm: str = "batch",
-                              spectral_norm: bool = False) -> keras.Model:
+                              spectral_norm: bool = False, kernel_size: int = 5) -> keras.Model:
     """D([image, label]) -> one logit: the DCGAN discriminator on the image with
-    one-hot label maps stacked on as extra channels (`norm`, `spectral_norm`:
-    see `dcgan.dcgan_discriminator`)."""
+    one-hot label maps stacked on as extra channels (`norm`, `spectral_norm`,
+    `kernel_size`: see `dcgan.dcgan_discriminator`)."""
     image = keras.Input(tuple(image_shape), name="image")
     label = label_input()
     maps = LabelMaps(num_classes, image_shape[0], image_shape[1], name="label_maps")(label)
@@ -91,27 +92,30 @@ def conditional_discriminator(image_shape: tuple[int, ...], num_classes: int, fi
     body = dcgan.dcgan_discriminator(image_shape, filters, name="discriminator_body",
                                      extra_channels=num_classes,
                                      label_channels=num_classes, norm=norm,
-                                     spectral_norm=spectral_norm)
+                                     spectral_norm=spectral_norm, kernel_size=kernel_size)
     return keras.Model([image, label], body(h), name=name)
 
 
 def dcgan_features(image_shape: tuple[int, ...], filters: int,
                    name: str = "features", norm: str = "batch",
-                   spectral_norm: bool = False) -> keras.Model:
+                   spectral_norm: bool = False, kernel_size: int = 5) -> keras.Model:
     """The DCGAN discriminator's convolutional trunk: image -> flat features."""
-    full = dcgan.dcgan_discriminator(image_shape, filters, norm=norm, spectral_norm=spectral_norm)
+    full = dcgan.dcgan_discriminator(image_shape, filters, norm=norm, spectral_norm=spectral_norm,
+                                     kernel_size=kernel_size)
     return keras.Model(full.input, full.layers[-1].input, name=name)  # all but the logit
 
 
 def two_headed_discriminator(image_shape: tuple[int, ...], num_classes: int, filters: int,
                              name: str = "discriminator", norm: str = "batch",
-                             spectral_norm: bool = False, twin: bool = False) -> keras.Model:
+                             spectral_norm: bool = False, twin: bool = False,
+                             kernel_size: int = 5) -> keras.Model:
     """D(image) -> [source logit (batch, 1), class logits (batch, num_classes)],
     and with `twin` a third output, the twin classifier's class logits (batch,
-    num_classes) on the same features (`norm`, `spectral_norm`: see
-    `dcgan.dcgan_discriminator`)."""
+    num_classes) on the same features (`norm`, `spectral_norm`, `kernel_size`:
+    see `dcgan.dcgan_discriminator`)."""
     image = keras.Input(tuple(image_shape), name="image")
-    h = dcgan_features(image_shape, filters, norm=norm, spectral_norm=spectral_norm)(image)
+    h = dcgan_features(image_shape, filters, norm=norm, spectral_norm=spectral_norm,
+                       kernel_size=kernel_size)(image)
     source = dcgan.maybe_spectral(layers.Dense(1, dtype="float32", name="source_logits"),
                                    spectral_norm)(h)
     classes = dcgan.maybe_spectral(layers.Dense(num_classes, dtype="float32",

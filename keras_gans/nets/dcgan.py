@@ -44,12 +44,25 @@ def _dcgan_plan(image_shape):
     return {28: (7, 2), 32: (4, 3), 64: (4, 4)}[height]
 
 
+def check_kernel_size(kernel_size: object) -> int:
+    """A DCGAN kernel size: 5 (Radford's code) or 4 (dcgan.torch's), or any size >= 2."""
+    if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 2:
+        raise ValueError(f"kernel_size is a whole number >= 2 (5 as Radford's code, 4 as "
+                         f"dcgan.torch), not {kernel_size!r}.")
+    return kernel_size
+
+
 def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int = 64,
-                    name: str = "generator", output: str = "tanh") -> keras.Model:
+                    name: str = "generator", output: str = "tanh",
+                    kernel_size: int = 5) -> keras.Model:
     """Radford et al.'s generator: project z, then fractionally-strided 5x5
     convolutions with batch norm and ReLU, halving filters as size doubles,
     and a tanh output layer without batch norm. `output="logits"` leaves the
-    last layer linear (a VAE's decoder puts its likelihood's link on it)."""
+    last layer linear (a VAE's decoder puts its likelihood's link on it).
+    `kernel_size`: 5 as in Radford's code; 4 as in dcgan.torch, whose kernels
+    the stride divides, so every output pixel gets the same number of taps
+    (no checkerboard; Odena et al. 2016), at 0.64x the multiply-adds."""
+    kernel_size = check_kernel_size(kernel_size)
     if output not in ("tanh", "logits"):
         raise ValueError(f"output is 'tanh' (images in [-1, 1]) or 'logits', not {output!r}.")
     start, ups = _dcgan_plan(image_shape)
@@ -61,10 +74,10 @@ def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int 
     h = layers.ReLU()(dcgan_bn()(h))
     for i in range(ups - 1):
         width //= 2
-        h = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False,
+        h = layers.Conv2DTranspose(width, kernel_size, strides=2, padding="same", use_bias=False,
                                    kernel_initializer=dcgan_init(), name=f"deconv{i + 1}")(h)
         h = layers.ReLU()(dcgan_bn()(h))
-    h = layers.Conv2DTranspose(image_shape[-1], 5, strides=2, padding="same",
+    h = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same",
                                kernel_initializer=dcgan_init(), name="to_image")(h)
     img = layers.Activation("tanh" if output == "tanh" else "linear", dtype="float32",
                             name="image" if output == "tanh" else "logits")(h)
@@ -153,8 +166,8 @@ LabelMapConv2D.__name__ = "Conv2D"
 
 
 def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool,
-                dropout: float = 0.0, label_channels: int = 0):
-    """D's strided 5x5 convolutions with LeakyReLU(0.2), normalised after the
+                dropout: float = 0.0, label_channels: int = 0, kernel_size: int = 5):
+    """D's strided `kernel_size` (5x5) convolutions with LeakyReLU(0.2), normalised after the
     first, each followed by dropout at rate `dropout` (0: none), flattened.
     `label_channels`: the input's last channels are one-hot label maps (the
     first convolution is then a `LabelMapConv2D`)."""
@@ -163,8 +176,8 @@ def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool,
         normed = i > 0 and norm != "none"
         options = dict(strides=2, padding="same", use_bias=not normed,
                        kernel_initializer=dcgan_init(), name=f"conv{i + 1}")
-        conv = (LabelMapConv2D(width, 5, label_channels=label_channels, **options)
-                if i == 0 and label_channels else layers.Conv2D(width, 5, **options))
+        conv = (LabelMapConv2D(width, kernel_size, label_channels=label_channels, **options)
+                if i == 0 and label_channels else layers.Conv2D(width, kernel_size, **options))
         h = maybe_spectral(conv, spectral_norm)(h)
         if normed:
             h = _norm_layer(norm)(h)
@@ -178,7 +191,8 @@ def _dcgan_body(x, ups: int, filters: int, norm: str, spectral_norm: bool,
 def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                         name: str = "discriminator", extra_channels: int = 0,
                         norm: str = "batch", spectral_norm: bool = False,
-                        dropout: float = 0.0, label_channels: int = 0) -> keras.Model:
+                        dropout: float = 0.0, label_channels: int = 0,
+                        kernel_size: int = 5) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a
@@ -189,7 +203,8 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     layer at this rate after each convolution's activation (not the paper's;
     TensorFlow's DCGAN tutorial has 0.3), 0 for none; `label_channels`: the
     last this many of the extra channels are one-hot label maps, each constant
-    over the image (computed cheaper: `LabelMapConv2D`)."""
+    over the image (computed cheaper: `LabelMapConv2D`); `kernel_size`: as
+    `dcgan_generator`'s."""
     if not 0 <= int(label_channels) <= int(extra_channels):
         raise ValueError(f"label_channels ({label_channels}) must be among the "
                          f"extra_channels ({extra_channels}).")
@@ -197,7 +212,8 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     norm = check_norm(norm)
     dropout = check_dropout(dropout)
     x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
-    h = _dcgan_body(x, ups, filters, norm, spectral_norm, dropout, int(label_channels))
+    h = _dcgan_body(x, ups, filters, norm, spectral_norm, dropout, int(label_channels),
+                    check_kernel_size(kernel_size))
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
     return keras.Model(x, logits, name=name)
