@@ -41,7 +41,7 @@ import readme_block  # noqa: E402
 from run import cpu_name, git_commit  # noqa: E402  (the speed harness's facts, shared)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-DEFAULT_ENTRIES = ("dcgan", "cgan", "acgan", "vanilla", "dcgan@fashion_mnist")
+DEFAULT_ENTRIES = ("dcgan", "cgan", "acgan", "vanilla", "dcgan@fashion_mnist", "clustered")
 # The issue's targets: (FID at most, what else must hold).
 TARGETS = {
     "dcgan": (10.0, "every class 5-15% of samples"),
@@ -49,6 +49,8 @@ TARGETS = {
     "acgan": (10.0, ">= 95% of samples of the requested class"),
     "vanilla": (30.0, "all 10 classes covered"),
     "dcgan@fashion_mnist": (20.0, ""),
+    # Not the issue's: the unconditional entry that dcgan's bar is for, on cgan's networks.
+    "clustered": (10.0, "every class 5-15% of samples"),
 }
 def readme_markers(name):
     """The README's block for the table of results folder `name` (e.g. quality)."""
@@ -382,7 +384,7 @@ def _load(rs):
 
 
 def _other_ok(entry, rs):
-    if entry == "dcgan":
+    if entry in ("dcgan", "clustered"):
         return all(r["min_share"] >= 0.05 and r["max_share"] <= 0.15 for r in rs)
     if entry in ("cgan", "acgan"):
         return all(r.get("cond_accuracy", 0) >= 0.95 for r in rs)

@@ -33,6 +33,9 @@ TINY = {
     "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4",
                             "lecam_weight": "0.3"}},
     "cgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
+    # Clusters fitted by each model's fit() on the same 16 images: the same on both.
+    "clustered": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4",
+                                "clusters": "2", "cluster_components": "4"}},
     "acgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     # The gradient penalty (random interpolates), spectral norm's power
     # iteration and the least-squares loss, each under the strategy.

@@ -286,6 +286,11 @@ class ZooModel(keras.Model):
         from keras_gans import data as data_lib
         return data_lib.load(name, **kwargs)
 
+    def prepare(self, dataset: Any, log: Any = None) -> None:
+        """What a model learns from its training data before training starts
+        (`keras-gans train` calls it on a new run's data, one pass; nothing
+        here; ClusteredGAN fits its clusters)."""
+
     def sample_inputs(self, data: ImageData, n: int, seed: int) -> Any:
         """Fixed inputs for the per-epoch sample grids."""
         raise NotImplementedError

@@ -318,7 +318,9 @@ def run(recipe: recipes.Recipe, out: str | pathlib.Path, precision: str = "auto"
     if t["steps"]:
         spe = min(spe, total)
     epochs = math.ceil(total / spe)
-    if latest is not None:
+    if latest is None:
+        model.prepare(data.dataset, log=log)
+    else:
         manager.restore(latest)
         # The checkpoint restored the old learning rates; the recipe's win.
         for name, optimizer in model.named_optimizers().items():
