@@ -150,11 +150,16 @@ class LabelMapConv2D(layers.Conv2D):
         k = self.label_channels
         c = inputs.shape[-1] - k
         out = super().convolution_op(inputs[..., :c], kernel[:, :, :c, :])
-        # maps[j]: the label channels of an image of class j
-        eye = keras.ops.eye(k, dtype=inputs.dtype)
-        maps = keras.ops.broadcast_to(eye[:, None, None, :], (k, *inputs.shape[1:3], k))
-        per_class = super().convolution_op(maps, kernel[:, :, c:, :])
-        return out + keras.ops.einsum("bk,khwf->bhwf", inputs[:, 0, 0, c:], per_class)
+        # Class j's maps are ones in channel j and zeros elsewhere, so their
+        # convolution is a map of ones convolved with channel j's kernel: one
+        # single-channel convolution gives every class's (k times fewer
+        # multiply-adds than convolving the k one-hot maps).
+        kh, kw, _, filters = kernel.shape
+        ones = keras.ops.ones((1, *inputs.shape[1:3], 1), dtype=inputs.dtype)
+        per_class = super().convolution_op(
+            ones, keras.ops.reshape(kernel[:, :, c:, :], (kh, kw, 1, k * filters)))
+        per_class = keras.ops.reshape(per_class, (*per_class.shape[1:3], k, filters))
+        return out + keras.ops.einsum("bk,hwkf->bhwf", inputs[:, 0, 0, c:], per_class)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "label_channels": self.label_channels}
