@@ -135,17 +135,23 @@ def read_steps(path):
         return [(int(r["step"]), r) for r in csv.DictReader(f)]
 
 
+def last_logged_step(path):
+    """The last step in a live run's steps.csv (0 while it has none or its last
+    row is half written)."""
+    try:
+        rows = read_steps(path) if path.exists() else []
+    except (ValueError, KeyError, TypeError):
+        rows = []
+    return rows[-1][0] if rows else 0
+
+
 def wait_for_steps(path, at_least, proc, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
         assert proc.poll() is None, "training ended before it could be interrupted"
-        if path.exists():
-            try:
-                rows = read_steps(path)
-            except (ValueError, KeyError):
-                rows = []
-            if rows and rows[-1][0] >= at_least:
-                return rows[-1][0]
+        step = last_logged_step(path)
+        if step >= at_least:
+            return step
         time.sleep(0.05)
     raise AssertionError(f"no step {at_least} within {timeout}s")
 
@@ -199,17 +205,13 @@ def interrupt(proc, steps_csv, tries=3):
     training went on well past a SIGINT (once, on a loaded host, one was lost and
     the run trained to its end through it), never while the run is stopping: a
     run that stopped stepping is left to save and exit."""
-    def last_step():
-        rows = read_steps(steps_csv)
-        return rows[-1][0] if rows else 0
-
     for _ in range(tries):
-        sent_at = last_step()
+        sent_at = last_logged_step(steps_csv)
         proc.send_signal(signal.SIGINT)
         try:
             return proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
-            if last_step() < sent_at + 100:  # it stopped stepping: saving, let it finish
+            if last_logged_step(steps_csv) < sent_at + 100:  # stopped stepping: let it save
                 break
     return proc.communicate(timeout=60)
 
