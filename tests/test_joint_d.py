@@ -40,8 +40,11 @@ def test_one_call_on_the_concatenation_is_the_two_call_step(kind):
     one.set_weights(two.get_weights())
     for _ in range(3):
         logs_two, logs_one = two.train_step(real), one.train_step(real)
+    # One call on 16 images and two on 8 sum in different orders (oneDNN picks
+    # its kernels by batch size): 1.2e-5 apart on an Intel AMX host, where the
+    # weights moved by up to 0.9 and every layer by at least 1e-3.
     for a, b in zip(two.get_weights(), one.get_weights()):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+        np.testing.assert_allclose(a, b, atol=1e-4)
     for name in ("d_loss", "g_loss", "d_real", "d_fake"):
         np.testing.assert_allclose(float(logs_two[name]), float(logs_one[name]), atol=1e-5)
     moved = max(np.abs(a - b).max() for a, b in zip(one.get_weights(),
