@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans.models.clustered import ClusterError, ClusteredGAN, kmeans, principal_components
+from keras_gans.models.clustered import (ClusterError, ClusteredGAN, hog_size, kmeans,
+                                         orientation_histograms, principal_components)
 from keras_gans.training import recipes, train
 
 TINY = dict(cluster_components=8, latent_dim=9, g_filters=8, d_filters=8)
@@ -74,6 +75,50 @@ def test_fit_clusters_keeps_assignments_and_shares_in_the_weights():
     np.testing.assert_allclose(shares, np.sort(np.bincount(group) / len(group)), atol=1e-6)
 
 
+def bars(n=400, seed=0):
+    """(images, group): a horizontal bar (group 0) or a vertical one (group 1),
+    shifted by up to 2 pixels, on a flat ground whose grey level varies from
+    image to image over half the range. The ground fills most of the pixels, so
+    pixel distances are mostly its level: only the strokes' direction tells the
+    groups apart."""
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 2, n)
+    ground = rng.uniform(-1, 0, n).astype("float32")
+    x = np.broadcast_to(ground[:, None, None, None], (n, 28, 28, 1)).copy()
+    for i, (g, at) in enumerate(zip(group, rng.integers(11, 16, n))):
+        if g == 0:
+            x[i, at:at + 3, 4:24] += 1
+        else:
+            x[i, 4:24, at:at + 3] += 1
+    return x, group
+
+
+def test_orientation_histograms_see_a_strokes_direction_not_its_contrast():
+    x, group = bars(8)
+    f = orientation_histograms(x).numpy()
+    assert f.shape == (8, hog_size((28, 28, 1))) == (8, 6 * 6 * 4 * 9)
+    # A horizontal bar's edges change vertically (orientation 90 degrees, bin 4
+    # of 9), a vertical bar's horizontally (bin 0).
+    by_bin = f.reshape(8, -1, 9).sum(1)
+    np.testing.assert_array_equal(by_bin.argmax(1), np.where(group == 0, 4, 0))
+    # Each block is normalised: a fainter copy of the image has the same features.
+    fainter = orientation_histograms(0.3 * (x + 1) - 1).numpy()
+    np.testing.assert_allclose(fainter, f, atol=1e-4)
+
+
+@pytest.mark.parametrize("features", ["pixels", "hog"])
+def test_hog_clusters_group_by_stroke_where_pixels_cannot(features):
+    x, group = bars()
+    model = compiled(clusters=2, cluster_features=features)
+    assign = model.fit_clusters(x)
+    np.testing.assert_array_equal(model.cluster_of_images(x).numpy(), assign)
+    if features == "hog":
+        assert model.cluster_projection.shape == (hog_size((28, 28, 1)), 8)
+        assert purity(assign, group) == 1.0
+    else:
+        assert purity(assign, group) < 0.8
+
+
 def test_the_last_latent_coordinate_draws_clusters_in_their_shares():
     x, group = three_shapes()
     model = compiled()
@@ -118,6 +163,8 @@ def test_fit_clusters_itself_and_says_when_the_data_is_too_small():
         compiled().fit_clusters(x[:5])
     with pytest.raises(ValueError, match="clusters must be a whole number >= 2"):
         ClusteredGAN(clusters=1)
+    with pytest.raises(ValueError, match="cluster_features must be one of pixels, hog, got 'edges'"):
+        ClusteredGAN(cluster_features="edges")
 
 
 def test_cli_recipe_trains_resumes_and_exports(tmp_path):

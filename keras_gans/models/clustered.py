@@ -7,7 +7,8 @@ training images (k-means) stand in for the class labels that a conditional
 GAN needs, and improve on the unconditional GAN where the data has none. Liu
 et al. ("Diverse Image Generation via Self-Conditioned GANs", CVPR 2020) take
 the clusters from D's features and renew them while training; here they are
-fixed before training, from the pixels.
+fixed before training, from the pixels (or, with cluster_features="hog", from
+histograms of their gradients' orientations).
 
 Why it helps: one generator has to map a connected latent space onto data
 that falls apart into separate modes (ten digits). Where it passes between
@@ -18,7 +19,8 @@ compact region of the data at a time, as the class-conditional GAN does.
 The algorithm, as built here:
   1. before training (`fit_clusters`, which `fit` and `keras-gans train` call
      on the training images, at most `cluster_images` of them): project the
-     pixels on their first `cluster_components` principal components and
+     pixels (or their `orientation_histograms`) on their first
+     `cluster_components` principal components and
      split them into `clusters` groups by k-means (k-means++ seeding, Lloyd's
      iterations, the best of a few restarts); keep the projection, the
      centres and the clusters' shares of the images as model weights;
@@ -124,8 +126,9 @@ def orientation_histograms(images: tf.Tensor) -> tf.Tensor:
     2 x 2 block of cells is L2-normalised, clipped at HOG_CLIP and normalised
     again (Lowe's L2-Hys). The features describe strokes by their direction
     and place and ignore how dark they are, so k-means in them groups digits by
-    shape: on the embedded digits' 4,000 training images 20 clusters of them
-    hold their most common digit 94.5% of the time, of the pixels' 85.5%."""
+    shape: fitted to the embedded digits' 4,000 training images, 20 clusters
+    of them hold their most common digit 85.8% of the time, 20 of the pixels
+    70.6%."""
     x = tf.reduce_mean(tf.cast(images, tf.float32), axis=-1)
     gx = tf.pad(x[:, :, 2:] - x[:, :, :-2], [[0, 0], [0, 0], [1, 1]])
     gy = tf.pad(x[:, 2:, :] - x[:, :-2, :], [[0, 0], [1, 1], [0, 0]])
