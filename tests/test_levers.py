@@ -432,3 +432,56 @@ def test_kernel_size_reaches_both_conditional_players(entry):
     assert len(layers) == 4 and {l.kernel.shape[0] for l in layers} == {4}
     images = gan.generator([tf.zeros((2, 8)), tf.constant([1, 2])])
     assert images.shape == (2, 28, 28, 1)
+
+
+# ------------------------------------------------------- SS-GAN and G's depth
+def test_rotations_turn_the_first_quarter_of_a_batch_all_four_ways():
+    from keras_gans.models.dcgan import rotations
+    x = np.random.default_rng(0).normal(size=(8, 28, 28, 1)).astype("float32")
+    turned, turns = rotations(tf.constant(x))
+    want = np.concatenate([np.rot90(x[:2], k, axes=(1, 2)) for k in range(4)])
+    np.testing.assert_array_equal(turned.numpy(), want)
+    assert turns.numpy().tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    one, _ = rotations(tf.constant(x[:3]))          # fewer than four: still one image
+    assert one.shape[0] == 4
+
+
+def test_ss_gan_d_learns_the_turns_of_real_digits_and_g_is_scored_on_them(mnist):
+    from keras_gans import data
+    keras.utils.set_random_seed(0)
+    gan = keras_gans.DCGAN(**{**TINY, "d_filters": 8}, rotation_weight=1.0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    digits = data.load("mnist5k", batch_size=32, seed=0)
+    history = gan.fit(digits.dataset.repeat(), steps_per_epoch=40, epochs=2, verbose=0).history
+    # Chance is 1 in 4; digits have an up, so D learns to tell it.
+    assert history["rotation_acc"][-1] > 0.8 and history["rotation_loss"][-1] < 0.7
+    x, _ = digits.dataset.take(1).get_single_element()
+    assert gan.discriminate(x, None, training=False).shape == (32, 1)   # the real/fake logit
+    z = gan.sample_latents(32)
+    g_loss, _ = gan.generator_loss(z, None, training=False)
+    plain = keras_gans.GAN.generator_loss(gan, z, None, training=False)[0]
+    ce, _ = gan.rotation_loss(gan.generate_fake(z, None, training=False), training=False)
+    # G's loss is the adversarial one plus alpha (0.2) times the turns' cross-entropy.
+    np.testing.assert_allclose(g_loss.numpy(), plain.numpy() + 0.2 * float(ce), rtol=1e-4)
+    rebuilt = keras_gans.DCGAN.from_config(gan.get_config())
+    assert len(rebuilt.discriminator.outputs) == 2 and "rotation_acc" in rebuilt.metric_names
+    assert "rotation_acc" not in keras_gans.DCGAN(**TINY).metric_names
+    with pytest.raises(ValueError, match=r"rotation_weight is D's weight .* not -1"):
+        keras_gans.DCGAN(**TINY, rotation_weight=-1)
+    with pytest.raises(ValueError, match="leave pack at 1"):
+        keras_gans.DCGAN(**TINY, rotation_weight=1, pack=2)
+
+
+def test_g_extra_layers_adds_3x3_layers_at_gs_smallest_size():
+    gan = keras_gans.DCGAN(**TINY, g_extra_layers=2)
+    extra = [l for l in gan.generator.layers if l.name.startswith("extra")]
+    assert [l.name for l in extra] == ["extra1", "extra2"]
+    assert all(l.kernel.shape[:2] == (3, 3) and l.output.shape[1:3] == (7, 7) for l in extra)
+    assert gan.generator(tf.zeros((2, 8))).shape == (2, 28, 28, 1)
+    rebuilt = keras_gans.DCGAN.from_config(gan.get_config())
+    assert rebuilt.generator.count_params() == gan.generator.count_params()
+    assert not [l for l in keras_gans.DCGAN(**TINY).generator.layers
+                if l.name.startswith("extra")]
+    with pytest.raises(ValueError, match=r"g_extra_layers is how many .* not 1.5"):
+        keras_gans.DCGAN(**TINY, g_extra_layers=1.5)

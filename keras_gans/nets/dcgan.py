@@ -52,17 +52,29 @@ def check_kernel_size(kernel_size: object) -> int:
     return kernel_size
 
 
+def check_extra_layers(count: object) -> int:
+    """G's extra 3x3 layers at its smallest size: a whole number >= 0."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"g_extra_layers is how many 3x3 convolutions G adds at its smallest "
+                         f"size, a whole number >= 0 (0: the paper's G), not {count!r}.")
+    return count
+
+
 def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int = 64,
                     name: str = "generator", output: str = "tanh",
-                    kernel_size: int = 5) -> keras.Model:
+                    kernel_size: int = 5, extra_layers: int = 0) -> keras.Model:
     """Radford et al.'s generator: project z, then fractionally-strided 5x5
     convolutions with batch norm and ReLU, halving filters as size doubles,
     and a tanh output layer without batch norm. `output="logits"` leaves the
     last layer linear (a VAE's decoder puts its likelihood's link on it).
     `kernel_size`: 5 as in Radford's code; 4 as in dcgan.torch, whose kernels
     the stride divides, so every output pixel gets the same number of taps
-    (no checkerboard; Odena et al. 2016), at 0.64x the multiply-adds."""
+    (no checkerboard; Odena et al. 2016), at 0.64x the multiply-adds.
+    `extra_layers`: that many 3x3 convolutions (batch norm, ReLU, same width)
+    after the projection, at G's smallest size (7x7 for 28px), where the
+    image's layout is decided (not the paper's; 0 for none)."""
     kernel_size = check_kernel_size(kernel_size)
+    extra_layers = check_extra_layers(extra_layers)
     if output not in ("tanh", "logits"):
         raise ValueError(f"output is 'tanh' (images in [-1, 1]) or 'logits', not {output!r}.")
     start, ups = _dcgan_plan(image_shape)
@@ -72,6 +84,10 @@ def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int 
                      kernel_initializer=dcgan_init(), name="project")(z)
     h = layers.Reshape((start, start, width))(h)
     h = layers.ReLU()(dcgan_bn()(h))
+    for i in range(extra_layers):
+        h = layers.Conv2D(width, 3, padding="same", use_bias=False,
+                          kernel_initializer=dcgan_init(), name=f"extra{i + 1}")(h)
+        h = layers.ReLU()(dcgan_bn()(h))
     for i in range(ups - 1):
         width //= 2
         h = layers.Conv2DTranspose(width, kernel_size, strides=2, padding="same", use_bias=False,
@@ -197,7 +213,7 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                         name: str = "discriminator", extra_channels: int = 0,
                         norm: str = "batch", spectral_norm: bool = False,
                         dropout: float = 0.0, label_channels: int = 0,
-                        kernel_size: int = 5) -> keras.Model:
+                        kernel_size: int = 5, rotation_head: bool = False) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a
@@ -209,7 +225,8 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     TensorFlow's DCGAN tutorial has 0.3), 0 for none; `label_channels`: the
     last this many of the extra channels are one-hot label maps, each constant
     over the image (computed cheaper: `LabelMapConv2D`); `kernel_size`: as
-    `dcgan_generator`'s."""
+    `dcgan_generator`'s; `rotation_head`: a second output, 4 logits for how
+    far the image was turned (0, 90, 180 or 270 degrees; SS-GAN's)."""
     if not 0 <= int(label_channels) <= int(extra_channels):
         raise ValueError(f"label_channels ({label_channels}) must be among the "
                          f"extra_channels ({extra_channels}).")
@@ -221,6 +238,10 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                     check_kernel_size(kernel_size))
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
+    if rotation_head:
+        turns = maybe_spectral(layers.Dense(4, kernel_initializer=dcgan_init(), dtype="float32",
+                                            name="rotation"), spectral_norm)(h)
+        return keras.Model(x, [logits, turns], name=name)
     return keras.Model(x, logits, name=name)
 
 
