@@ -485,3 +485,12 @@ def test_g_extra_layers_adds_3x3_layers_at_gs_smallest_size():
                 if l.name.startswith("extra")]
     with pytest.raises(ValueError, match=r"g_extra_layers is how many .* not 1.5"):
         keras_gans.DCGAN(**TINY, g_extra_layers=1.5)
+
+
+@pytest.mark.parametrize("entry", ["ConditionalGAN", "ACGAN", "ClusteredGAN"])
+def test_g_extra_layers_reach_the_conditional_generators(entry):
+    options = dict(TINY, clusters=3) if entry == "ClusteredGAN" else TINY
+    gan = getattr(keras_gans, entry)(**options, g_extra_layers=1)
+    assert gan.get_config()["g_extra_layers"] == 1
+    names = [l.name for l in gan.generator._flatten_layers(include_self=False)]
+    assert "extra1" in names and "extra2" not in names

@@ -82,8 +82,8 @@ class ACGAN(ConditionalGAN):
             classifier then learns from real images only, whatever
             `classify_fakes` says.
         **kwargs: image_shape, num_classes, latent_dim, g_filters, d_filters,
-            kernel_size: see `ConditionalGAN`; d_steps, loss, seed, augment,
-            ema_decay, lr_decay_start: see `keras_gans.GAN`.
+            kernel_size, g_extra_layers: see `ConditionalGAN`; d_steps, loss,
+            seed, augment, ema_decay, lr_decay_start: see `keras_gans.GAN`.
 
     Logged per step, besides the losses and D(x) / D(G(z)) means: `acc_real`
     and `acc_fake`, the auxiliary classifier's accuracy on the real batch and on

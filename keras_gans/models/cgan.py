@@ -42,6 +42,7 @@ class ConditionalGAN(ConditionalBase):
         norm: D's normalisation, "batch", "layer" or "none" (see `DCGAN`).
         spectral_norm: spectrally normalise D's weights (Miyato et al. 2018).
         kernel_size: both players' kernels, 5 or 4 (see `DCGAN`).
+        g_extra_layers: 3x3 layers G adds at its smallest size (see `DCGAN`).
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
             `keras_gans.GAN`.
     """
@@ -52,15 +53,17 @@ class ConditionalGAN(ConditionalBase):
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), num_classes: int = 10,
                  latent_dim: int = 100, g_filters: int = 64, d_filters: int = 64,
                  norm: str = "batch", spectral_norm: bool = False, kernel_size: int = 5,
-                 **kwargs):
+                 g_extra_layers: int = 0, **kwargs):
         image_shape = tuple(image_shape)
         num_classes = self.check_num_classes(num_classes)
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
                             norm=dcgan.check_norm(norm), spectral_norm=bool(spectral_norm),
-                            kernel_size=dcgan.check_kernel_size(kernel_size))
+                            kernel_size=dcgan.check_kernel_size(kernel_size),
+                            g_extra_layers=dcgan.check_extra_layers(g_extra_layers))
         super().__init__(
             conditional.conditional_generator(latent_dim, num_classes, image_shape, g_filters,
-                                              kernel_size=kernel_size),
+                                              kernel_size=kernel_size,
+                                              extra_layers=g_extra_layers),
             self.discriminator_network(image_shape, num_classes, d_filters, norm=norm,
                                        spectral_norm=spectral_norm, kernel_size=kernel_size),
             num_classes=num_classes, latent_dim=latent_dim, **kwargs)

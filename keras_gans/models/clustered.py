@@ -186,8 +186,8 @@ class ClusteredGAN(GAN):
         cluster_images: fit the clusters to at most this many training images.
         latent_dim: size of z; G sees latent_dim - 1 of it, the last
             coordinate picks the cluster.
-        g_filters, d_filters, norm, spectral_norm, kernel_size: the networks,
-            the cgan entry's (see `ConditionalGAN` and `DCGAN`).
+        g_filters, d_filters, norm, spectral_norm, kernel_size, g_extra_layers:
+            the networks, the cgan entry's (see `ConditionalGAN` and `DCGAN`).
         **kwargs: d_steps, loss, seed, augment, ema_decay, lr_decay_start: see
             `keras_gans.GAN`.
     """
@@ -197,7 +197,7 @@ class ClusteredGAN(GAN):
                  cluster_features: str = "pixels",
                  latent_dim: int = 100, g_filters: int = 64, d_filters: int = 64,
                  norm: str = "batch", spectral_norm: bool = False, kernel_size: int = 5,
-                 **kwargs):
+                 g_extra_layers: int = 0, **kwargs):
         image_shape = tuple(image_shape)
         for name, value, low in (("clusters", clusters, 2), ("cluster_components",
                                                             cluster_components, 1),
@@ -217,10 +217,12 @@ class ClusteredGAN(GAN):
                             cluster_features=cluster_features, g_filters=g_filters,
                             d_filters=d_filters, norm=dcgan.check_norm(norm),
                             spectral_norm=bool(spectral_norm),
-                            kernel_size=dcgan.check_kernel_size(kernel_size))
+                            kernel_size=dcgan.check_kernel_size(kernel_size),
+                            g_extra_layers=dcgan.check_extra_layers(g_extra_layers))
         super().__init__(
             conditional.conditional_generator(int(latent_dim) - 1, self.clusters, image_shape,
-                                              g_filters, kernel_size=kernel_size),
+                                              g_filters, kernel_size=kernel_size,
+                                              extra_layers=g_extra_layers),
             conditional.conditional_discriminator(image_shape, self.clusters, d_filters,
                                                   norm=norm, spectral_norm=spectral_norm,
                                                   kernel_size=kernel_size),

@@ -68,10 +68,12 @@ def label_input() -> keras.KerasTensor:
 
 def conditional_generator(latent_dim: int, num_classes: int, image_shape: tuple[int, ...],
                           filters: int, name: str = "generator",
-                          kernel_size: int = 5) -> keras.Model:
-    """DCGAN generator fed [z, one-hot(label)]; called as G([z, label])."""
+                          kernel_size: int = 5, extra_layers: int = 0) -> keras.Model:
+    """DCGAN generator fed [z, one-hot(label)]; called as G([z, label])
+    (`kernel_size`, `extra_layers`: see `dcgan.dcgan_generator`)."""
     body = dcgan.dcgan_generator(latent_dim + num_classes, image_shape, filters,
-                                 name="generator_body", kernel_size=kernel_size)
+                                 name="generator_body", kernel_size=kernel_size,
+                                 extra_layers=extra_layers)
     z = keras.Input((latent_dim,), name="z")
     label = label_input()
     one_hot = OneHot(num_classes, name="label_one_hot")(label)
