@@ -67,8 +67,9 @@ class DCGAN(GAN):
         image_shape = tuple(image_shape)
         self.rotation_weight = non_negative(rotation_weight, "rotation_weight is D's weight "
                                             "on SS-GAN's rotation loss (1 as the paper; 0: off)")
-        self.g_rotation_weight = non_negative(g_rotation_weight, "g_rotation_weight is G's "
-                                              "weight on SS-GAN's rotation loss (0.2 as the paper)")
+        self.g_rotation_weight = non_negative(
+            g_rotation_weight, "g_rotation_weight is G's weight on SS-GAN's rotation loss "
+            "(0.2 as the paper)")
         if self.rotation_weight and int(kwargs.get("pack", 1)) > 1:
             raise ValueError("rotation_weight needs D to judge single images: leave pack at 1.")
         self.hparams = dict(image_shape=image_shape, g_filters=g_filters, d_filters=d_filters,
