@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from keras_gans.core import GAN
 from keras_gans.core.gan import non_negative, packed_shape
+from keras_gans.models.acgan import class_accuracy, class_cross_entropy
 from keras_gans.nets import dcgan
 
 
@@ -107,9 +108,7 @@ class DCGAN(GAN):
         """Mean cross-entropy of D's rotation head on turned `images`, and its accuracy."""
         turned, turns = rotations(images)
         logits = self.discriminator(turned, training=training)[1]
-        ce = tf.keras.losses.sparse_categorical_crossentropy(turns, logits, from_logits=True)
-        hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), turns), tf.float32)
-        return tf.reduce_mean(ce), tf.reduce_mean(hits)
+        return tf.reduce_mean(class_cross_entropy(logits, turns)), class_accuracy(logits, turns)
 
     def discriminator_loss(self, real: tf.Tensor, labels: tf.Tensor | None, z: tf.Tensor,
                            training: bool = True, fake: tf.Tensor | None = None
