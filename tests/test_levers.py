@@ -494,3 +494,24 @@ def test_g_extra_layers_reach_the_conditional_generators(entry):
     assert gan.get_config()["g_extra_layers"] == 1
     names = [l.name for l in gan.generator._flatten_layers(include_self=False)]
     assert "extra1" in names and "extra2" not in names
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer", "none"])
+def test_dense_layers_are_the_paper_mnist_models_hidden_layers(norm):
+    gan = keras_gans.DCGAN(**TINY, g_dense=16, d_dense=12, norm=norm)
+    g = {l.name: l for l in gan.generator.layers}
+    d = {l.name: l for l in gan.discriminator.layers}
+    # G: z -> 16 units -> the 7x7 projection; D: the flattened features -> 12 -> logit.
+    assert g["dense"].kernel.shape == (8, 16) and g["project"].kernel.shape[0] == 16
+    assert d["dense"].kernel.shape[1] == 12 and d["logits"].kernel.shape == (12, 1)
+    normed = [l for l in gan.discriminator.layers if "normalization" in l.name]
+    assert len(normed) == {"batch": 2, "layer": 2, "none": 0}[norm]  # conv2's and dense's
+    assert d["dense"].use_bias == (norm == "none")
+    assert gan.generator(tf.zeros((2, 8))).shape == (2, 28, 28, 1)
+    assert gan.discriminator(tf.zeros((2, 28, 28, 1))).shape == (2, 1)
+    rebuilt = keras_gans.DCGAN.from_config(gan.get_config())
+    assert rebuilt.discriminator.count_params() == gan.discriminator.count_params()
+    plain = keras_gans.DCGAN(**TINY)
+    assert "dense" not in {l.name for l in plain.generator.layers + plain.discriminator.layers}
+    with pytest.raises(ValueError, match=r"d_dense is the width .* not -1"):
+        keras_gans.DCGAN(**TINY, d_dense=-1)

@@ -4,7 +4,9 @@ Deep Convolutional Generative Adversarial Networks", ICLR 2016.
 The paper's architecture guidelines, as built by `keras_gans.nets.dcgan`:
   - no pooling: strided convolutions in D, fractionally-strided ones in G;
   - batch norm in both players, except G's output layer and D's input layer;
-  - no fully connected hidden layers (z is projected and reshaped);
+  - no fully connected hidden layers (z is projected and reshaped), though
+    the authors' MNIST model of the appendix has one of 1024 units in each
+    player (`g_dense`, `d_dense`);
   - ReLU in G with a tanh output; LeakyReLU (slope 0.2) in D;
   - weights from N(0, 0.02); Adam with learning rate 2e-4 and beta_1 = 0.5.
 Training is the two-player step of `keras_gans.GAN` (non-saturating loss).
@@ -48,6 +50,10 @@ class DCGAN(GAN):
             by a co-author: no checkerboard, 0.64x the multiply-adds).
         g_extra_layers: 3x3 convolutions (batch norm, ReLU) G adds at its
             smallest size, after the projection (not the paper's; 0: none).
+        g_dense, d_dense: fully connected hidden layers of these widths, G's
+            between z and the projection, D's before its output, as in the
+            paper's MNIST model (its appendix; 1024 each in the authors'
+            code); 0: none, as the paper's guidelines for larger images.
         rotation_weight: SS-GAN's self-supervision (Chen et al., CVPR 2019;
             not the DCGAN paper's): D gets a second head that tells how far a
             real image was turned (0/90/180/270 degrees; a quarter of each
@@ -63,7 +69,8 @@ class DCGAN(GAN):
     def __init__(self, image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 100,
                  g_filters: int = 64, d_filters: int = 64, norm: str = "batch",
                  spectral_norm: bool = False, d_dropout: float = 0.0, kernel_size: int = 5,
-                 g_extra_layers: int = 0, rotation_weight: float = 0.0,
+                 g_extra_layers: int = 0, g_dense: int = 0, d_dense: int = 0,
+                 rotation_weight: float = 0.0,
                  g_rotation_weight: float = 0.2, **kwargs):
         image_shape = tuple(image_shape)
         self.rotation_weight = non_negative(rotation_weight, "rotation_weight is D's weight "
@@ -78,16 +85,20 @@ class DCGAN(GAN):
                             d_dropout=dcgan.check_dropout(d_dropout),
                             kernel_size=dcgan.check_kernel_size(kernel_size),
                             g_extra_layers=dcgan.check_extra_layers(g_extra_layers),
+                            g_dense=dcgan.check_dense(g_dense, "g_dense"),
+                            d_dense=dcgan.check_dense(d_dense, "d_dense"),
                             rotation_weight=self.rotation_weight,
                             g_rotation_weight=self.g_rotation_weight)
         super().__init__(dcgan.dcgan_generator(latent_dim, image_shape, g_filters,
                                                kernel_size=kernel_size,
-                                               extra_layers=g_extra_layers),
+                                               extra_layers=g_extra_layers,
+                                               dense=g_dense),
                          dcgan.dcgan_discriminator(image_shape, d_filters, norm=norm,
                                                    kernel_size=kernel_size,
                                                    spectral_norm=spectral_norm,
                                                    dropout=d_dropout,
                                                    rotation_head=bool(self.rotation_weight),
+                                                   dense=d_dense,
                                                    extra_channels=(
                              packed_shape(image_shape, kwargs.get("pack", 1))[-1]
                              - image_shape[-1])),

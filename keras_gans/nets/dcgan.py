@@ -60,9 +60,19 @@ def check_extra_layers(count: object) -> int:
     return count
 
 
+def check_dense(units: object, name: str) -> int:
+    """A hidden fully connected layer's width: a whole number >= 0 (0: none)."""
+    if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+        raise ValueError(f"{name} is the width of a fully connected hidden layer, a whole "
+                         f"number >= 0 (1024 as the DCGAN authors' MNIST model; 0: none), "
+                         f"not {units!r}.")
+    return units
+
+
 def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int = 64,
                     name: str = "generator", output: str = "tanh",
-                    kernel_size: int = 5, extra_layers: int = 0) -> keras.Model:
+                    kernel_size: int = 5, extra_layers: int = 0,
+                    dense: int = 0) -> keras.Model:
     """Radford et al.'s generator: project z, then fractionally-strided 5x5
     convolutions with batch norm and ReLU, halving filters as size doubles,
     and a tanh output layer without batch norm. `output="logits"` leaves the
@@ -72,16 +82,26 @@ def dcgan_generator(latent_dim: int, image_shape: tuple[int, ...], filters: int 
     (no checkerboard; Odena et al. 2016), at 0.64x the multiply-adds.
     `extra_layers`: that many 3x3 convolutions (batch norm, ReLU, same width)
     after the projection, at G's smallest size (7x7 for 28px), where the
-    image's layout is decided (not the paper's; 0 for none)."""
+    image's layout is decided (not the paper's; 0 for none).
+    `dense`: a fully connected hidden layer of this width (batch norm, ReLU)
+    between z and the projection, as in the DCGAN authors' MNIST model (their
+    code's `ngfc = 1024`; the paper's guidelines for its larger images have
+    none); 0 for none."""
     kernel_size = check_kernel_size(kernel_size)
     extra_layers = check_extra_layers(extra_layers)
+    dense = check_dense(dense, "g_dense")
     if output not in ("tanh", "logits"):
         raise ValueError(f"output is 'tanh' (images in [-1, 1]) or 'logits', not {output!r}.")
     start, ups = _dcgan_plan(image_shape)
     z = keras.Input((latent_dim,), name="z")
     width = filters * 2 ** (ups - 1)
+    h = z
+    if dense:
+        h = layers.Dense(dense, use_bias=False, kernel_initializer=dcgan_init(),
+                         name="dense")(h)
+        h = layers.ReLU()(dcgan_bn()(h))
     h = layers.Dense(start * start * width, use_bias=False,
-                     kernel_initializer=dcgan_init(), name="project")(z)
+                     kernel_initializer=dcgan_init(), name="project")(h)
     h = layers.Reshape((start, start, width))(h)
     h = layers.ReLU()(dcgan_bn()(h))
     for i in range(extra_layers):
@@ -213,7 +233,8 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                         name: str = "discriminator", extra_channels: int = 0,
                         norm: str = "batch", spectral_norm: bool = False,
                         dropout: float = 0.0, label_channels: int = 0,
-                        kernel_size: int = 5, rotation_head: bool = False) -> keras.Model:
+                        kernel_size: int = 5, rotation_head: bool = False,
+                        dense: int = 0) -> keras.Model:
     """Radford et al.'s discriminator: strided 5x5 convolutions with
     LeakyReLU(0.2), batch norm on all but the first, one logit out.
     `extra_channels`: channels stacked on the image at the input (e.g. a
@@ -226,7 +247,10 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     last this many of the extra channels are one-hot label maps, each constant
     over the image (computed cheaper: `LabelMapConv2D`); `kernel_size`: as
     `dcgan_generator`'s; `rotation_head`: a second output, 4 logits for how
-    far the image was turned (0, 90, 180 or 270 degrees; SS-GAN's)."""
+    far the image was turned (0, 90, 180 or 270 degrees; SS-GAN's); `dense`:
+    a fully connected hidden layer of this width (normalised as the
+    convolutions, LeakyReLU) before the output, as in the DCGAN authors'
+    MNIST model (`ndfc = 1024`), 0 for none."""
     if not 0 <= int(label_channels) <= int(extra_channels):
         raise ValueError(f"label_channels ({label_channels}) must be among the "
                          f"extra_channels ({extra_channels}).")
@@ -236,6 +260,14 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
     x = keras.Input((*image_shape[:2], image_shape[2] + int(extra_channels)), name="image")
     h = _dcgan_body(x, ups, filters, norm, spectral_norm, dropout, int(label_channels),
                     check_kernel_size(kernel_size))
+    if check_dense(dense, "d_dense"):
+        fc = layers.Dense(dense, use_bias=norm == "none", kernel_initializer=dcgan_init(),
+                          name="dense")
+        h = maybe_spectral(fc, spectral_norm)(h)
+        if norm != "none":
+            h = (dcgan_bn() if norm == "batch"
+                 else layers.LayerNormalization(epsilon=1e-5))(h)
+        h = layers.LeakyReLU(0.2)(h)
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
     if rotation_head:
