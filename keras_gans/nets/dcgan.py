@@ -132,13 +132,15 @@ def check_norm(norm: str) -> str:
     return key
 
 
-def _norm_layer(norm: str) -> layers.Layer | None:
+def _norm_layer(norm: str, axis: int | tuple[int, ...] = (1, 2, 3)) -> layers.Layer | None:
+    """D's normalisation layer; `axis`: what `layer` normalises over (each
+    image's whole feature map; -1 for a fully connected layer's units)."""
     if norm == "batch":
         return dcgan_bn()
     if norm == "layer":
         # Over each image's whole feature map, as WGAN-GP's critics do: no
         # statistic is shared between the images of a batch.
-        return layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5)
+        return layers.LayerNormalization(axis=axis, epsilon=1e-5)
     return None
 
 
@@ -265,8 +267,7 @@ def dcgan_discriminator(image_shape: tuple[int, ...], filters: int = 64,
                           name="dense")
         h = maybe_spectral(fc, spectral_norm)(h)
         if norm != "none":
-            h = (dcgan_bn() if norm == "batch"
-                 else layers.LayerNormalization(epsilon=1e-5))(h)
+            h = _norm_layer(norm, axis=-1)(h)
         h = layers.LeakyReLU(0.2)(h)
     logits = maybe_spectral(layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                           name="logits"), spectral_norm)(h)
