@@ -41,7 +41,8 @@ import readme_block  # noqa: E402
 from run import cpu_name, git_commit  # noqa: E402  (the speed harness's facts, shared)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-DEFAULT_ENTRIES = ("dcgan", "cgan", "acgan", "vanilla", "dcgan@fashion_mnist", "clustered")
+DEFAULT_ENTRIES = ("dcgan", "cgan", "acgan", "vanilla", "dcgan@fashion_mnist", "clustered",
+                   "dcgan_plus")
 # The issue's targets: (FID at most, what else must hold).
 TARGETS = {
     "dcgan": (10.0, "every class 5-15% of samples"),
@@ -51,6 +52,8 @@ TARGETS = {
     "dcgan@fashion_mnist": (20.0, ""),
     # Not the issue's: the unconditional entry that dcgan's bar is for, on cgan's networks.
     "clustered": (10.0, "every class 5-15% of samples"),
+    # Nor this: dcgan with its networks changed (zoo/dcgan_plus.toml), held to dcgan's bar.
+    "dcgan_plus": (10.0, "every class 5-15% of samples"),
 }
 def readme_markers(name):
     """The README's block for the table of results folder `name` (e.g. quality)."""
@@ -384,7 +387,7 @@ def _load(rs):
 
 
 def _other_ok(entry, rs):
-    if entry in ("dcgan", "clustered"):
+    if entry in ("dcgan", "clustered", "dcgan_plus"):
         return all(r["min_share"] >= 0.05 and r["max_share"] <= 0.15 for r in rs)
     if entry in ("cgan", "acgan"):
         return all(r.get("cond_accuracy", 0) >= 0.95 for r in rs)
