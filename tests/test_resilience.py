@@ -32,6 +32,8 @@ TINY = {
     # LeCam's averages of D's logits: all-reduced, the same on every replica.
     "dcgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4",
                             "lecam_weight": "0.3"}},
+    # G's extra 3x3 layer (its batch norm synchronized across the replicas).
+    "dcgan_plus": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     "cgan": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4"}},
     # Clusters fitted by each model's fit() on the same 16 images: the same on both.
     "clustered": {"overrides": {"g_filters": "4", "d_filters": "4", "latent_dim": "4",
